@@ -1,0 +1,197 @@
+"""What each ``toolcrib`` command does (argument parsing lives in ``builder/cli.py``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from builder import appspec
+from builder.config import load_settings
+from builder.context import Toolcrib
+from builder.errors import UserError
+
+
+class CommandError(UserError):
+    """A command cannot do what was asked."""
+
+
+def _toolcrib(upgrade: bool = True) -> Toolcrib:
+    from builder import create_app
+
+    tc: Toolcrib = create_app().extensions["toolcrib"]
+    if upgrade:
+        tc.store.upgrade()
+    return tc
+
+
+def serve(args: argparse.Namespace) -> int:
+    from builder.server import serve as run_server
+
+    _toolcrib().close()
+    print(f"Toolcrib serving on http://{args.host}:{args.port}/", flush=True)
+    run_server(None, host=args.host, port=args.port, workers=args.workers, dev=args.dev)
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    from builder.demo.setup import set_up_demo
+
+    tc = _toolcrib()
+    try:
+        for line in set_up_demo(tc, orders=args.orders):
+            print(line, flush=True)
+    finally:
+        tc.close()
+    if args.no_serve:
+        return 0
+    url = f"http://{args.host}:{args.port}/apps/order-shipping"
+    print(f"\nOpen {url}\n", flush=True)
+    from builder.server import serve as run_server
+
+    run_server(None, host=args.host, port=args.port, workers=args.workers, dev=args.dev)
+    return 0
+
+
+def validate(args: argparse.Namespace) -> int:
+    import widgets
+
+    registry = widgets.build_registry()
+    names: set[str] | None = set(args.datasource) if args.datasource else None
+    if names is None:
+        names = _instance_datasource_names()
+        if names is None:
+            print("note: data-source names not checked (no instance database here; "
+                  "pass --datasource NAME)", file=sys.stderr)
+    if args.write_schema:
+        appspec.write_schema(args.write_schema, registry)
+    missing = [p for p in args.paths if not p.exists()]
+    if missing:
+        raise CommandError(f"no such file or folder: {missing[0]}")
+    problems = appspec.check_paths([str(p) for p in args.paths], widgets=registry,
+                                   datasource_names=names)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _instance_datasource_names() -> set[str] | None:
+    settings = load_settings()
+    if settings.database_url.startswith("sqlite:///") and not Path(
+            settings.database_url.removeprefix("sqlite:///")).exists():
+        return None
+    from builder.store import Store
+    from builder.store import datasources as records
+
+    store = Store(settings.database_url)
+    try:
+        with store.session() as session:
+            return records.names(session) or None
+    except Exception:  # noqa: BLE001 - no usable metadata DB: just don't check names
+        return None
+    finally:
+        store.dispose()
+
+
+def db_upgrade(args: argparse.Namespace) -> int:
+    tc = _toolcrib()
+    print(f"metadata database is up to date ({_redact(tc.settings.database_url)})")
+    tc.close()
+    return 0
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def datasource_add(args: argparse.Namespace) -> int:
+    from builder.datasource_admin import add_datasource
+
+    tc = _toolcrib()
+    try:
+        for line in add_datasource(tc, args.name, args.url, read_only=args.read_only,
+                                   test=not args.no_test):
+            print(line)
+    finally:
+        tc.close()
+    return 0
+
+
+def datasource_list(args: argparse.Namespace) -> int:
+    from builder.datasource_admin import describe_all
+
+    tc = _toolcrib()
+    rows = describe_all(tc)
+    tc.close()
+    if not rows:
+        print("no data sources; add one with: toolcrib datasource add NAME --url URL")
+    for row in rows:
+        print("  ".join(row))
+    return 0
+
+
+def datasource_test(args: argparse.Namespace) -> int:
+    from builder.datasource_admin import test_datasource
+
+    tc = _toolcrib()
+    try:
+        print(test_datasource(tc, args.name))
+    finally:
+        tc.close()
+    return 0
+
+
+def datasource_remove(args: argparse.Namespace) -> int:
+    from builder.datasource_admin import remove_datasource
+
+    tc = _toolcrib()
+    try:
+        remove_datasource(tc, args.name)
+    finally:
+        tc.close()
+    print(f"removed data source {args.name!r}")
+    return 0
+
+
+def apps_import(args: argparse.Namespace) -> int:
+    from builder.app_files import import_directory
+
+    tc = _toolcrib()
+    try:
+        for line in import_directory(tc, args.directory, publish=args.publish):
+            print(line)
+    finally:
+        tc.close()
+    return 0
+
+
+def apps_export(args: argparse.Namespace) -> int:
+    from builder.app_files import export_directory
+
+    tc = _toolcrib()
+    try:
+        written = export_directory(tc, args.directory)
+    finally:
+        tc.close()
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def apps_list(args: argparse.Namespace) -> int:
+    from builder.store import apps as app_records
+
+    tc = _toolcrib()
+    with tc.store.session() as session:
+        for app in app_records.list_apps(session):
+            newest = app.versions[-1].number if app.versions else 0
+            published = app.published_version.number if app.published_version else None
+            print(f"{app.slug}  {app.title}  newest v{newest}  "
+                  f"published {f'v{published}' if published else '-'}")
+    tc.close()
+    return 0

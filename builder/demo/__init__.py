@@ -1,0 +1,1 @@
+"""The demo `shop` database: its schema and a deterministic data generator."""

@@ -1,0 +1,53 @@
+"""The published version of each app, parsed once per version.
+
+Versions are immutable, so caching the parsed spec by version id can never serve stale data:
+publishing a new version changes the id the metadata database answers with.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from builder import appspec
+from builder.appspec.model import AppSpec
+from builder.registry import Registry
+from builder.store import Store
+from builder.store import apps as app_records
+from widgets.base import WidgetType
+
+
+@dataclass(frozen=True)
+class LoadedApp:
+    slug: str
+    version_id: int
+    version_number: int
+    spec: AppSpec
+
+
+class PublishedApps:
+    def __init__(self, store: Store, widgets: Registry[WidgetType], cache_size: int = 64) -> None:
+        self._store = store
+        self._widgets = widgets
+        self._cache: OrderedDict[int, AppSpec] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def get(self, slug: str) -> LoadedApp | None:
+        with self._store.session() as session:
+            row = app_records.published(session, slug)
+        if row is None:
+            return None
+        with self._lock:
+            spec = self._cache.get(row.version_id)
+            if spec is not None:
+                self._cache.move_to_end(row.version_id)
+        if spec is None:
+            spec = appspec.load_app(row.source, f"{slug}@v{row.version_number}",
+                                    widgets=self._widgets)
+            with self._lock:
+                self._cache[row.version_id] = spec
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return LoadedApp(slug, row.version_id, row.version_number, spec)

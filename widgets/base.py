@@ -1,0 +1,51 @@
+"""What a widget type declares: its properties (JSON Schema), the state it exposes, its events.
+
+A widget type is one module in ``widgets/`` holding one :class:`WidgetType` (and a ``.js`` file of the
+same name for the browser), listed in :data:`widgets.DEFAULT_WIDGETS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+Schema = dict[str, Any]
+
+#: Marks a property whose value may be a ``<<binding>>`` evaluated in the browser.
+BINDABLE = "x-bindable"
+
+
+def bindable(schema: Schema) -> Schema:
+    """A property that accepts either a literal matching ``schema`` or a ``<<binding>>``."""
+    return {**schema, BINDABLE: True}
+
+
+def action_list(description: str) -> Schema:
+    """An event property: a list of actions (see ``builder/appspec/schema.py``)."""
+    return {"$ref": "#/$defs/actions", "description": description}
+
+
+@dataclass(frozen=True)
+class WidgetType:
+    type: str
+    title: str
+    description: str
+    #: JSON Schema of each property the app file may set (besides name/type/at/visible).
+    properties: dict[str, Schema]
+    #: JSON Schema of each value the widget exposes at runtime (``<<name.value>>``); the server
+    #: checks values a browser sends against these before binding them into a query.
+    state: dict[str, Schema] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
+    #: Grid size [w, h] when dropped from a palette.
+    default_size: tuple[int, int] = (4, 1)
+    #: Browser implementation, a file next to the widget module.
+    script: str = ""
+
+    @property
+    def script_path(self) -> Path:
+        return Path(__file__).with_name(self.script or f"{self.type}.js")
+
+    def referenceable(self) -> set[str]:
+        """Names a binding may read from a widget of this type."""
+        return set(self.state) | set(self.properties)

@@ -1,0 +1,14 @@
+from widgets.base import WidgetType, bindable
+
+WIDGET = WidgetType(
+    type="text",
+    title="Text",
+    description="A piece of text, usually bound to other widgets or queries.",
+    properties={
+        "text": bindable({"type": ["string", "number", "boolean", "null"]}),
+        "label": bindable({"type": "string"}),
+        "placeholder": {"type": "string", "description": "Shown when the text is empty"},
+        "selectable": {"type": "boolean", "default": True},
+    },
+    default_size=(4, 2),
+)
