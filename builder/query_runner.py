@@ -125,8 +125,13 @@ def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def build_scope(spec: AppSpec, query: QuerySpec, state: dict[str, Any],
-                widgets: Registry[WidgetType], user: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_scope(
+    spec: AppSpec,
+    query: QuerySpec,
+    state: dict[str, Any],
+    widgets: Registry[WidgetType],
+    user: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The names the query's bindings may read, from checked state plus server-side names."""
     scope: dict[str, Any] = {}
     for widget_name, prop in query.refs:

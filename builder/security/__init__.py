@@ -1,1 +1,1 @@
-"""Security pieces: secret box (encryption at rest); auth, roles, allowlists and audit come later."""
+"""Security: the secret box (encryption at rest); auth, roles, allowlists, audit come later."""
