@@ -1,7 +1,7 @@
 """What a widget type declares: its properties (JSON Schema), the state it exposes, its events.
 
-A widget type is one module in ``widgets/`` holding one :class:`WidgetType` (and a ``.js`` file of the
-same name for the browser), listed in :data:`widgets.DEFAULT_WIDGETS`.
+A widget type is one module in ``widgets/`` holding one :class:`WidgetType` (and a ``.js`` file
+of the same name for the browser), listed in :data:`widgets.DEFAULT_WIDGETS`.
 """
 
 from __future__ import annotations
