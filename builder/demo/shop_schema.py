@@ -40,6 +40,7 @@ orders = Table(
     Column("version", Integer, nullable=False, default=1),
     Index("ix_orders_status", "status"),
     Index("ix_orders_created_at", "created_at"),
+    mysql_charset="utf8mb4",
 )
 
 #: Courier codes used by the flagship app's dropdown (value -> label).
