@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -77,7 +78,10 @@ def test_unknown_sort_column_is_refused(demo: Demo) -> None:
 
 def test_runtime_page_never_contains_sql(demo: Demo) -> None:
     html = demo.app.test_client().get("/apps/order-shipping").get_data(as_text=True)
-    assert "ordersTable" in html and "订单号" in html
+    embedded = html.split('id="toolcrib-app" type="application/json">')[1].split("</script>")[0]
+    public = json.loads(embedded)
+    assert public["queries"]["updateOrder"]["expectRows"] == 1
+    assert "订单号" in json.dumps(public, ensure_ascii=False)
     for fragment in ("SELECT", "UPDATE orders", "FROM orders", "shop.db"):
         assert fragment not in html
 

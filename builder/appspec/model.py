@@ -1,0 +1,134 @@
+"""The loaded app as frozen dataclasses, built from a validated (and migrated) document."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from builder import bindings
+from builder.appspec.scan import analyze_query, query_body, query_kind
+
+WIDGET_KEYS = ("name", "type", "at")
+
+
+@dataclass(frozen=True)
+class WidgetSpec:
+    name: str
+    type: str
+    at: tuple[int, int, int, int]
+    #: Every key but name/type/at, as written (bindings stay ``<<...>>`` strings).
+    props: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    name: str
+    title: str
+    widgets: list[WidgetSpec]
+
+
+@dataclass(frozen=True)
+class QuerySpec:
+    name: str
+    datasource: str
+    kind: Literal["sql", "document"]
+    body: str | dict[str, Any]
+    run_on_load: bool
+    expect_rows: int | None
+    timeout_s: float | None
+    max_rows: int | None
+    #: Expression sources in the body (stripped), in order, without repeats: the keys of
+    #: ``QueryRequest.values``.
+    bindings: list[str]
+    #: (widget, state property) pairs the bindings read: what the browser must send.
+    refs: list[tuple[str, str]]
+    #: Server-side names read, e.g. ``current_user.email``, ``now``.
+    server_refs: list[str]
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    format: int
+    slug: str
+    title: str
+    pages: list[PageSpec]
+    queries: dict[str, QuerySpec]
+    raw: dict[str, Any]
+
+    def all_widgets(self) -> list[WidgetSpec]:
+        return [w for page in self.pages for w in page.widgets]
+
+    def widget(self, name: str) -> WidgetSpec:
+        for widget in self.all_widgets():
+            if widget.name == name:
+                return widget
+        raise KeyError(f"app {self.slug!r} has no widget named {name!r}")
+
+    def public_json(self) -> dict[str, Any]:
+        """What the browser may see: layout and bindings, never a query's body or data source.
+
+        A fresh structure each call (specs are cached and shared between requests).
+        """
+        paged = {source.removesuffix(".data") for source in self._table_data_sources()}
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "pages": [
+                {"name": page.name, "title": page.title,
+                 "widgets": [{"name": w.name, "type": w.type, "at": list(w.at),
+                              "props": copy.deepcopy(w.props)} for w in page.widgets]}
+                for page in self.pages
+            ],
+            "queries": {
+                name: {"runOnLoad": q.run_on_load, "expectRows": q.expect_rows,
+                       "refs": [list(ref) for ref in q.refs], "paged": name in paged}
+                for name, q in self.queries.items()
+            },
+        }
+
+    def _table_data_sources(self) -> list[str]:
+        """Sources of table ``data`` props that are exactly one binding (``getOrders.data``)."""
+        out = []
+        for widget in self.all_widgets():
+            data = widget.props.get("data")
+            if widget.type == "table" and isinstance(data, str) \
+                    and bindings.is_single_binding(data):
+                out.extend(b.source.strip() for b in bindings.find_bindings(data))
+        return [source for source in out if source.endswith(".data")
+                and source.removesuffix(".data") in self.queries]
+
+
+def build_app(doc: dict[str, Any]) -> AppSpec:
+    """Dataclasses of a document that has passed validation."""
+    pages = [
+        PageSpec(
+            name=page["name"],
+            title=page.get("title", page["name"]),
+            widgets=[WidgetSpec(name=w["name"], type=w["type"], at=tuple(w["at"]),
+                                props={k: v for k, v in w.items() if k not in WIDGET_KEYS})
+                     for w in page.get("widgets", [])],
+        )
+        for page in doc["pages"]
+    ]
+    queries = {name: build_query(name, q) for name, q in doc.get("queries", {}).items()}
+    return AppSpec(format=doc["format"], slug=doc["app"], title=doc.get("title", doc["app"]),
+                   pages=pages, queries=queries, raw=doc)
+
+
+def build_query(name: str, query: dict[str, Any]) -> QuerySpec:
+    sources, refs, server = analyze_query(query)
+    timeout = query.get("timeout")
+    return QuerySpec(
+        name=name,
+        datasource=query["datasource"],
+        kind="sql" if query_kind(query) == "sql" else "document",
+        body=query_body(query),
+        run_on_load=bool(query.get("runOnLoad", False)),
+        expect_rows=query.get("expectRows"),
+        timeout_s=float(timeout) if timeout is not None else None,
+        max_rows=query.get("maxRows"),
+        bindings=sources,
+        refs=refs,
+        server_refs=server,
+    )
