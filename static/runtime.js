@@ -1,0 +1,334 @@
+/* Toolcrib runtime: boots a published app page.
+ *
+ * Loaded after static/bindings.js and static/runtime/*.js, before the widget scripts
+ * (/widgets/<type>.js), all with `defer`; it starts on DOMContentLoaded, when every widget
+ * type has registered itself through Toolcrib.registerWidget(type, factory, options).
+ *
+ * Widget API (see docs in the reply / README): factory(cell, ctx) returns
+ * {update(props, state, ui), destroy?(), reset?()}. `update` is called whenever the
+ * widget's evaluated props, its state, its inline error (ui.error) or the state of a query
+ * it reads change.
+ */
+(function (root) {
+  "use strict";
+  var R = root.ToolcribRuntime;
+  var util = R.util;
+  var t = util.translator(document.documentElement.lang);
+  var factories = Object.create(null);
+
+  var Toolcrib = root.Toolcrib = root.Toolcrib || {};
+  Toolcrib.t = t;
+  Toolcrib.kit = R.kit;
+
+  /** options.hasValue: the widget is a form field whose `value` follows its default binding. */
+  Toolcrib.registerWidget = function (type, factory, options) {
+    if (typeof factory !== "function") {
+      throw new TypeError("registerWidget(" + type + "): factory must be a function");
+    }
+    factories[type] = { factory: factory, hasValue: !!(options && options.hasValue) };
+  };
+
+  function bindingRoots(bindings, text) {
+    if (typeof text !== "string" || text.indexOf("<<") === -1) return [];
+    var rootsFound = [];
+    try {
+      bindings.findBindings(text).forEach(function (b) {
+        bindings.references(typeof b === "string" ? b : b.source).forEach(function (path) {
+          rootsFound.push(String(path[0]));
+        });
+      });
+    } catch (e) { /* a broken binding reads nothing; scope.js reports it */ }
+    return rootsFound;
+  }
+
+  function createRuntime(app, bindings) {
+    var specs = Object.create(null);
+    (app.pages || []).forEach(function (page) {
+      (page.widgets || []).forEach(function (w) { specs[w.name] = w; });
+    });
+    var queryNames = Object.keys(app.queries || {});
+    var store = R.store.createStore();
+    var warned = Object.create(null);
+    var fieldErrors = Object.create(null);
+    var mounted = [];
+    var currentPage = null;
+    var toaster = R.toasts.createToaster(document, t);
+    var snapshot = R.scope.createScopeBuilder(specs, store, bindings, warnBinding);
+    var valueWidgets = Object.keys(specs).filter(hasValue);
+    var follower = R.follow.createFollower(bindings, valueWidgets);
+    var requestRender = util.batcher(render);
+    var client = R.api.createQueryClient({
+      runUrl: app.runUrl, fetch: root.fetch.bind(root), t: t, headers: csrfHeaders,
+    });
+    var queries = R.queries.createQueries({
+      app: app, store: store, client: client, snapshot: snapshot, hasValue: hasValue,
+      reportInvalid: reportInvalid, t: t,
+    });
+    var runner = R.actions.createActionRunner({
+      evaluate: function (value) { return snapshot().evaluate(value); },
+      queries: queries,
+      toast: function (text, kind) { toaster.show(text, kind); },
+      copyText: function (text) { return R.kit.copyText(text, t); },
+      navigate: navigate,
+      openUrl: function (url) { R.kit.openUrl(url, t); },
+      setProperty: setProperty,
+      resetWidgets: resetWidgets,
+      t: t,
+    });
+
+    function hasValue(name) {
+      var spec = specs[name];
+      return !!(spec && factories[spec.type] && factories[spec.type].hasValue);
+    }
+
+    function warnBinding(widget, prop, err) {
+      var key = widget + "." + prop + ":" + (err && err.message);
+      if (warned[key]) return;
+      warned[key] = true;
+      console.warn("Toolcrib: the binding in " + widget + "." + prop + " failed (" +
+        (err && err.message) + "); the widget shows it empty.");
+    }
+
+    function csrfHeaders() {
+      var meta = document.querySelector('meta[name="csrf-token"]');
+      return meta && meta.content ? { "X-CSRF-Token": meta.content } : {};
+    }
+
+    // --- inline field errors --------------------------------------------------------
+
+    function setFieldError(name, message) {
+      if ((fieldErrors[name] || null) === (message || null)) return;
+      if (message) fieldErrors[name] = message;
+      else delete fieldErrors[name];
+      requestRender();
+    }
+
+    function reportInvalid(problems) {
+      problems.forEach(function (p) { setFieldError(p.widget, p.message); });
+      toaster.show(problems.map(function (p) { return p.message; }).join("；"), "error");
+      var cell = document.querySelector('[data-widget="' + problems[0].widget + '"]');
+      var control = cell && cell.querySelector("input, select, textarea");
+      if (control) control.focus();
+    }
+
+    // --- state changes asked for by actions -----------------------------------------
+
+    function requireWidget(name) {
+      if (!specs[name]) throw new Error(t("unknownWidgetName", { name: name }));
+    }
+
+    function setProperty(widget, property, value) {
+      requireWidget(widget);
+      var patch = {};
+      patch[property] = value === undefined ? null : value;
+      if (property === "value") setFieldError(widget, null);
+      store.setWidget(widget, patch);
+    }
+
+    function resetWidgets(names) {
+      var snap = snapshot();
+      names.forEach(function (name) {
+        requireWidget(name);
+        setFieldError(name, null);
+        var rec = mounted.filter(function (r) { return r.spec.name === name; })[0];
+        if (rec && rec.instance && typeof rec.instance.reset === "function") rec.instance.reset();
+        else if (hasValue(name)) {
+          var value = snap.propsOf(name).value;
+          store.setWidget(name, { value: value === undefined ? null : value });
+        }
+      });
+    }
+
+    // --- widgets ----------------------------------------------------------------------
+
+    function pagedQueryOf(spec) {
+      var raw = (spec.props || {}).data;
+      if (typeof raw !== "string" || !bindings.isSingleBinding(raw)) return null;
+      var match = /^([A-Za-z_$][\w$]*)\.data$/.exec(bindings.findBindings(raw)[0].source);
+      return match && queries.isPaged(match[1]) ? match[1] : null;
+    }
+
+    function queriesReadBy(spec) {
+      var found = [];
+      Object.keys(spec.props || {}).forEach(function (key) {
+        bindingRoots(bindings, spec.props[key]).forEach(function (name) {
+          if (queryNames.indexOf(name) >= 0 && found.indexOf(name) < 0) found.push(name);
+        });
+      });
+      return found;
+    }
+
+    function makeContext(spec, cell, readQueries) {
+      var name = spec.name;
+      return {
+        name: name,
+        type: spec.type,
+        element: cell,
+        spec: spec,
+        t: t,
+        kit: R.kit,
+        runUrl: app.runUrl,
+        pagedQuery: pagedQueryOf(spec),
+        dataQuery: readQueries[0] || null,
+        props: function () { return snapshot().propsOf(name); },
+        state: function () { return store.widget(name); },
+        setState: function (patch) {
+          if (Object.prototype.hasOwnProperty.call(patch, "value")) setFieldError(name, null);
+          return store.setWidget(name, patch);
+        },
+        runActions: function (list) { return runner.runActions(list); },
+        query: function (q) { return store.query(q); },
+        runQuery: function (q, page) { return queries.execute(q, page); },
+        runsOnLoad: function (q) { return queries.runsOnLoad(q); },
+        drive: function (q, driver) { return queries.drive(q, driver); },
+        toast: function (text, kind) { toaster.show(text, kind); },
+      };
+    }
+
+    function showCellProblem(cell, message) {
+      cell.textContent = "";
+      cell.appendChild(R.kit.el("div", "tc-cell-problem", message));
+    }
+
+    function mountWidget(spec) {
+      var cell = R.layout.createCell(document, spec);
+      var readQueries = queriesReadBy(spec);
+      var rec = { spec: spec, cell: cell, instance: null, lastKey: null, queries: readQueries };
+      var entry = factories[spec.type];
+      if (!entry) {
+        showCellProblem(cell, t("unknownWidget", { type: spec.type }));
+        return rec;
+      }
+      try {
+        rec.instance = entry.factory(cell, makeContext(spec, cell, readQueries)) || {};
+      } catch (err) {
+        console.error("Toolcrib: widget " + spec.name + " (" + spec.type + ") failed to start", err);
+        showCellProblem(cell, t("widgetFailed"));
+      }
+      return rec;
+    }
+
+    function queryMeta(name) {
+      var q = store.query(name);
+      return [name, q.error, q.isLoading, q.total, q.hasMore, q.truncated];
+    }
+
+    function updateWidget(rec, snap) {
+      var name = rec.spec.name;
+      var props = snap.propsOf(name);
+      var state = store.widget(name);
+      var ui = { error: fieldErrors[name] || null };
+      rec.cell.hidden = props.visible === false;
+      var key = JSON.stringify([props, state, ui, rec.queries.map(queryMeta)]);
+      if (key === rec.lastKey || !rec.instance || typeof rec.instance.update !== "function") return;
+      rec.lastKey = key;
+      try {
+        rec.instance.update(props, state, ui);
+      } catch (err) {
+        console.error("Toolcrib: widget " + name + " failed to update", err);
+      }
+    }
+
+    function render() {
+      follower.sync(snapshot, specs, store, function (name) { setFieldError(name, null); });
+      var snap = snapshot();
+      mounted.forEach(function (rec) { updateWidget(rec, snap); });
+    }
+
+    // --- pages --------------------------------------------------------------------------
+
+    function pageNamed(name) {
+      return (app.pages || []).filter(function (p) { return p.name === name; })[0] || null;
+    }
+
+    function unmountAll() {
+      mounted.forEach(function (rec) {
+        try {
+          if (rec.instance && typeof rec.instance.destroy === "function") rec.instance.destroy();
+        } catch (err) {
+          console.error("Toolcrib: widget " + rec.spec.name + " failed to stop", err);
+        }
+      });
+      mounted = [];
+    }
+
+    function showPage(page) {
+      var grid = document.getElementById("tc-page");
+      unmountAll();
+      grid.textContent = "";
+      currentPage = page.name;
+      grid.setAttribute("aria-label", page.title || page.name);
+      R.layout.renderTabs(document, document.getElementById("tc-pages"), app.pages, page.name, navigate);
+      document.title = (page.title ? page.title + " · " : "") + (app.title || app.slug);
+      R.layout.orderedWidgets(page).forEach(function (spec) {
+        var rec = mountWidget(spec);
+        grid.appendChild(rec.cell);
+        mounted.push(rec);
+      });
+      render();
+    }
+
+    function navigate(name) {
+      var page = pageNamed(name);
+      if (!page) throw new Error(t("unknownPage", { name: name }));
+      if (name === currentPage) return;
+      root.history.pushState({ page: name }, "", "#" + encodeURIComponent(name));
+      showPage(page);
+    }
+
+    function pageFromLocation() {
+      var wanted = decodeURIComponent((root.location.hash || "").replace(/^#/, ""));
+      return pageNamed(wanted) || (app.pages || [])[0];
+    }
+
+    function start() {
+      Object.keys(specs).forEach(function (name) { store.setWidget(name, {}); });
+      follower.sync(snapshot, specs, store);
+      store.subscribe(requestRender);
+      root.addEventListener("popstate", function () {
+        var page = pageFromLocation();
+        if (page && page.name !== currentPage) showPage(page);
+      });
+      var first = pageFromLocation();
+      if (first) showPage(first);
+      return queries.runOnLoad();
+    }
+
+    // Toolcrib.app: a handle for devtools and tests, not an API for widgets (they get ctx).
+    return {
+      start: start, store: store, queries: queries, runActions: runner.runActions, navigate: navigate,
+    };
+  }
+
+  function boot() {
+    var holder = document.getElementById("toolcrib-app");
+    if (!holder) return;
+    var app;
+    try {
+      app = JSON.parse(holder.textContent);
+    } catch (err) {
+      console.error("Toolcrib: the app definition on this page is not valid JSON", err);
+      return;
+    }
+    if (!root.ToolcribBindings) {
+      console.error("Toolcrib: static/bindings.js did not load; widgets cannot be shown");
+      return;
+    }
+    Toolcrib.app = createRuntime(app, root.ToolcribBindings);
+    Toolcrib.app.start();
+  }
+
+  // Deferred scripts run while readyState is already "interactive", before DOMContentLoaded:
+  // wait for it so the widget scripts after this one have registered.
+  var booted = false;
+  function bootOnce() {
+    if (booted) return;
+    booted = true;
+    boot();
+  }
+  if (document.readyState === "complete") bootOnce();
+  else {
+    document.addEventListener("DOMContentLoaded", bootOnce);
+    root.addEventListener("load", bootOnce);
+  }
+})(window);

@@ -1,0 +1,107 @@
+/* Toolcrib runtime: the HTTP call that runs a named query on the server.
+ *
+ * POST runUrl {state, page?} -> {rows, columns, rowcount, total, has_more, truncated,
+ * duration_ms}; an error answer is {error: {message, code}}. Every failure, including a
+ * network failure or a timeout, rejects with a QueryFailure whose message a person can read.
+ */
+(function (root, factory) {
+  "use strict";
+  var mod = factory();
+  if (typeof module === "object" && module.exports) module.exports = mod;
+  else (root.ToolcribRuntime = root.ToolcribRuntime || {}).api = mod;
+})(typeof self !== "undefined" ? self : this, function () {
+  "use strict";
+
+  var DEFAULT_TIMEOUT_MS = 60000; // the server enforces its own, shorter, statement timeout
+
+  function QueryFailure(message, code, status) {
+    var err = new Error(message);
+    err.name = "QueryFailure";
+    err.code = code || "error";
+    err.status = status || 0;
+    return err;
+  }
+
+  function normalizeResult(json) {
+    return {
+      rows: Array.isArray(json.rows) ? json.rows : [],
+      columns: Array.isArray(json.columns) ? json.columns : [],
+      rowcount: json.rowcount === undefined ? null : json.rowcount,
+      total: json.total === undefined ? null : json.total,
+      hasMore: json.has_more === undefined ? null : json.has_more,
+      truncated: !!json.truncated,
+      durationMs: json.duration_ms === undefined ? null : json.duration_ms,
+    };
+  }
+
+  function readJSON(response) {
+    return response.text().then(function (text) {
+      try {
+        return JSON.parse(text);
+      } catch (e) {
+        return null;
+      }
+    });
+  }
+
+  function failureFrom(response, json, t) {
+    var error = json && json.error;
+    if (error && typeof error.message === "string" && error.message) {
+      return QueryFailure(error.message, error.code, response.status);
+    }
+    return QueryFailure(t("httpError", { status: response.status }), "http_" + response.status,
+      response.status);
+  }
+
+  /**
+   * A client for one app.
+   *   options.runUrl: "/api/apps/<slug>/queries/{name}/run"
+   *   options.fetch: window.fetch (injected for tests); options.t: translator
+   *   options.headers(): extra headers per request (a CSRF token, when the page has one)
+   */
+  function createQueryClient(options) {
+    var fetchFn = options.fetch;
+    var t = options.t;
+    var timeoutMs = options.timeoutMs || DEFAULT_TIMEOUT_MS;
+
+    function urlFor(name) {
+      return options.runUrl.replace("{name}", encodeURIComponent(name));
+    }
+
+    function run(name, body) {
+      var controller = typeof AbortController === "function" ? new AbortController() : null;
+      var timer = controller ? setTimeout(function () { controller.abort(); }, timeoutMs) : null;
+      var headers = Object.assign({
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-Requested-With": "toolcrib",
+      }, options.headers ? options.headers() : {});
+      return fetchFn(urlFor(name), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: headers,
+        body: JSON.stringify(body),
+        signal: controller ? controller.signal : undefined,
+      }).then(function (response) {
+        return readJSON(response).then(function (json) {
+          if (!response.ok) throw failureFrom(response, json, t);
+          if (!json || typeof json !== "object") {
+            throw QueryFailure(t("badResponse"), "bad_response", response.status);
+          }
+          return normalizeResult(json);
+        });
+      }, function (err) {
+        if (err && err.name === "AbortError") throw QueryFailure(t("timeout"), "timeout", 0);
+        throw QueryFailure(t("unreachable"), "network", 0);
+      }).finally(function () {
+        if (timer) clearTimeout(timer);
+      });
+    }
+
+    return { run: run, urlFor: urlFor };
+  }
+
+  return {
+    createQueryClient: createQueryClient, QueryFailure: QueryFailure, normalizeResult: normalizeResult,
+  };
+});

@@ -1,0 +1,158 @@
+/* Toolcrib runtime: running named queries and keeping their state in the store.
+ *
+ * A query whose table shows it page by page ("paged" in the app JSON) is driven by that
+ * table: the table registers a driver, and `run`/`refresh` actions go through it so the
+ * table asks for the right page and sort and re-selects its row afterwards.
+ */
+(function (root, factory) {
+  "use strict";
+  var node = typeof module === "object" && module.exports;
+  var deps = node
+    ? { api: require("./api.js"), validate: require("./validate.js") }
+    : { api: root.ToolcribRuntime.api, validate: root.ToolcribRuntime.validate };
+  var mod = factory(deps.api, deps.validate);
+  if (node) module.exports = mod;
+  else (root.ToolcribRuntime = root.ToolcribRuntime || {}).queries = mod;
+})(typeof self !== "undefined" ? self : this, function (api, validate) {
+  "use strict";
+
+  /** Thrown when a required field is empty: the run is stopped before any request. */
+  function ValidationBlocked(problems) {
+    var err = new Error(problems.map(function (p) { return p.message; }).join("; "));
+    err.name = "ValidationBlocked";
+    err.problems = problems;
+    return err;
+  }
+
+  /**
+   *   deps.app: the public app JSON; deps.store; deps.client (api.createQueryClient)
+   *   deps.snapshot(): a scope snapshot (scope.createScopeBuilder)
+   *   deps.hasValue(widget): the widget is a form field with a value
+   *   deps.reportInvalid(problems): show what is missing (inline + toast)
+   *   deps.t: translator
+   */
+  function createQueries(deps) {
+    var app = deps.app;
+    var store = deps.store;
+    var drivers = Object.create(null);
+    var lastPage = Object.create(null);
+    var sequence = Object.create(null);
+
+    Object.keys(app.queries || {}).forEach(function (name) { store.setQuery(name, {}); });
+
+    function specOf(name) {
+      var spec = (app.queries || {})[name];
+      if (!spec) throw api.QueryFailure(deps.t("unknownQuery", { name: name }), "unknown_query");
+      return spec;
+    }
+
+    /** The values the server needs: exactly the query's refs, nothing else. */
+    function statePayload(name, scope) {
+      var out = {};
+      (specOf(name).refs || []).forEach(function (ref) {
+        var entry = scope[ref[0]];
+        var value = entry && typeof entry === "object" ? entry[ref[1]] : undefined;
+        out[ref[0]] = out[ref[0]] || {};
+        out[ref[0]][ref[1]] = value === undefined ? null : value;
+      });
+      return out;
+    }
+
+    /** One request; the store only takes the answer of the latest request per query. */
+    function execute(name, page) {
+      var body;
+      try {
+        body = { state: statePayload(name, deps.snapshot().scope) };
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      if (page) {
+        body.page = page;
+        lastPage[name] = page;
+      }
+      var ticket = sequence[name] = (sequence[name] || 0) + 1;
+      store.setQuery(name, { isLoading: true });
+      return deps.client.run(name, body).then(function (result) {
+        if (sequence[name] === ticket) {
+          store.setQuery(name, {
+            data: result.rows, columns: result.columns, rowcount: result.rowcount,
+            total: result.total, hasMore: result.hasMore, truncated: result.truncated,
+            durationMs: result.durationMs, error: null, errorCode: null, isLoading: false,
+          });
+        }
+        return result;
+      }, function (err) {
+        if (sequence[name] === ticket) {
+          store.setQuery(name, { error: err.message, errorCode: err.code || null, isLoading: false });
+        }
+        throw err;
+      });
+    }
+
+    function check(name) {
+      var snap = deps.snapshot();
+      var problems = validate.invalidFields(specOf(name).refs, deps.hasValue, snap.propsOf,
+        store.widget, deps.t);
+      if (problems.length) {
+        deps.reportInvalid(problems);
+        throw ValidationBlocked(problems);
+      }
+    }
+
+    function failIfErrored(name) {
+      var state = store.query(name);
+      if (state.error) throw api.QueryFailure(state.error, state.errorCode);
+    }
+
+    /**
+     * What a `run` or `refresh` action does. mode "run" starts over (first page, same sort),
+     * "refresh" repeats the last request (same page and sort).
+     */
+    function trigger(name, mode, options) {
+      try {
+        specOf(name);
+        if (options && options.validate) check(name);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      var driver = drivers[name];
+      if (driver) {
+        return Promise.resolve(driver.reload(mode)).then(function () { failIfErrored(name); });
+      }
+      var page = lastPage[name] || null;
+      if (page && mode === "run") page = Object.assign({}, page, { number: 1 });
+      return execute(name, page);
+    }
+
+    /** Runs the runOnLoad queries that no table drives; failures stay in their state. */
+    function runOnLoad() {
+      return Promise.all(Object.keys(app.queries || {}).map(function (name) {
+        var spec = app.queries[name];
+        if (!spec.runOnLoad || spec.paged) return null;
+        return execute(name, null).catch(function (err) {
+          console.warn("Toolcrib: query " + name + " failed on load: " + err.message);
+        });
+      }));
+    }
+
+    /** A table takes charge of a paged query; returns the function that lets go. */
+    function drive(name, driver) {
+      drivers[name] = driver;
+      return function release() {
+        if (drivers[name] === driver) delete drivers[name];
+      };
+    }
+
+    return {
+      execute: execute,
+      trigger: trigger,
+      runOnLoad: runOnLoad,
+      drive: drive,
+      statePayload: statePayload,
+      isPaged: function (name) { return !!((app.queries || {})[name] || {}).paged; },
+      runsOnLoad: function (name) { return !!((app.queries || {})[name] || {}).runOnLoad; },
+    };
+  }
+
+  return { createQueries: createQueries, ValidationBlocked: ValidationBlocked };
+});
