@@ -29,7 +29,7 @@ def add_datasource(tc: Toolcrib, name: str, url: str, *, read_only: bool = False
         source_class = tc.datasource_kinds.get(kind)
     except (ValueError, KeyError) as exc:
         raise _error(exc) from None
-    config: dict[str, Any] = source_class.from_url(url)  # type: ignore[attr-defined]
+    config: dict[str, Any] = source_class.from_url(url)
     if test:
         probe = source_class(name, {**config, "read_only": read_only})
         try:

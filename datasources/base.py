@@ -160,6 +160,11 @@ class DataSource(ABC):
     def config_schema(cls) -> dict[str, Any]:
         """JSON Schema of the configuration (secret fields carry ``"writeOnly": true``)."""
 
+    @classmethod
+    def from_url(cls, url: str) -> dict[str, Any]:
+        """The configuration for a connection URL (``toolcrib datasource add --url``)."""
+        raise ValueError(f"a {cls.title} data source cannot be configured from a URL")
+
     @abstractmethod
     def test_connection(self) -> ConnectionInfo: ...
 

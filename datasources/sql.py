@@ -1,0 +1,250 @@
+"""SQL data sources over SQLAlchemy: SQLite, MySQL/MariaDB (PyMySQL), PostgreSQL (psycopg 3).
+
+Each class supplies what differs per engine: the connection URL, how the session gets its time
+limit, row limit and read-only mode, and how to recognise a timeout or a read-only refusal. The
+rest (transactions, paging, errors) is ``datasources/sql_base.py``.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import time
+from contextlib import suppress
+from datetime import datetime
+from datetime import time as dtime
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL
+
+from builder.queries import CompiledSQL
+from datasources.sql_base import Cleanup, SQLSource
+from datasources.sql_support import server_schema, sqlite_schema
+
+__all__ = ["MySQLSource", "PostgresSource", "SQLSource", "SQLiteSource"]
+
+def _port(cfg: dict[str, Any]) -> int | None:
+    return int(cfg["port"]) if cfg.get("port") else None
+
+
+# --- SQLite -------------------------------------------------------------------------------------
+
+
+def _sqlite_datetime(raw: bytes) -> Any:
+    """Column declared DATE/DATETIME/TIMESTAMP -> ``date``/``datetime`` when the text is one.
+
+    SQLite stores dates as text (``2024-05-01 09:30:00.000000``); reading them as dates makes
+    them leave as ISO 8601 like on the other engines. Anything else keeps its value: these
+    replace Python's default converters, which raise on values they cannot parse.
+    """
+    value = raw.decode("utf-8", "replace")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        with suppress(ValueError):
+            return int(value)
+        with suppress(ValueError):
+            return float(value)
+        return value
+    is_date_only = len(value) == 10 and parsed.time() == dtime()
+    return parsed.date() if is_date_only else parsed
+
+
+for _decltype in ("DATE", "DATETIME", "TIMESTAMP"):
+    sqlite3.register_converter(_decltype, _sqlite_datetime)
+
+
+class SQLiteSource(SQLSource):
+    kind = "sqlite"
+    title = "SQLite"
+    driver = "sqlite3"
+    schemes = ("sqlite",)
+    dialect_name = "sqlite"
+    busy_timeout_s = 5.0
+
+    @classmethod
+    def config_schema(cls) -> dict[str, Any]:
+        return sqlite_schema()
+
+    @classmethod
+    def from_url(cls, url: str) -> dict[str, Any]:
+        path = cls._check_scheme(url).database
+        if not path or path == ":memory:":
+            raise ValueError("a SQLite data source needs a database file: sqlite:///path/to.db")
+        return {"path": path}
+
+    def _where(self) -> str:
+        return str(self._safe_settings().get("path", ""))
+
+    def _create_engine(self) -> Engine:
+        path = self.settings()["path"]
+        # mode=rw: a mistyped path is an error, not a new empty database.
+        url = URL.create("sqlite", database=f"file:{quote(str(path))}",
+                         query={"mode": "rw", "uri": "true"})
+        engine = create_engine(url, pool_size=int(self.config.get("pool_size", 5)),
+                               pool_pre_ping=True,
+                               connect_args={"timeout": self.busy_timeout_s,
+                                             "detect_types": sqlite3.PARSE_DECLTYPES})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+            dbapi_conn.execute("PRAGMA foreign_keys = ON")
+            dbapi_conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
+            with suppress(sqlite3.DatabaseError):  # a read-only file system keeps its mode
+                dbapi_conn.execute("PRAGMA journal_mode = WAL")
+
+        return engine
+
+    def _prepare(self, conn: Connection, timeout: float, row_limit: int | None) -> Cleanup | None:
+        conn.exec_driver_sql(f"PRAGMA query_only = {1 if self.read_only else 0}")
+        raw = conn.connection.dbapi_connection
+        if raw is None:
+            return None
+        deadline = time.monotonic() + timeout
+        # SQLite has no statement timeout: abort from the VM's progress callback instead.
+        raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
+        return lambda: raw.set_progress_handler(None, 0)
+
+    def _is_timeout(self, orig: BaseException) -> bool:
+        return isinstance(orig, sqlite3.OperationalError) and str(orig) == "interrupted"
+
+    def _is_read_only_error(self, orig: BaseException) -> bool:
+        return isinstance(orig, sqlite3.OperationalError) and "readonly" in str(orig)
+
+    def _server_version(self, conn: Connection) -> str:
+        return f"SQLite {conn.exec_driver_sql('SELECT sqlite_version()').scalar()}"
+
+
+# --- MySQL / MariaDB ----------------------------------------------------------------------------
+
+_MYSQL_TIMEOUT_CODES = {1969, 3024, 1317}  # MariaDB max_statement_time, MySQL, interrupted
+_MYSQL_READ_ONLY_CODES = {1792, 1290, 1836}
+
+
+class MySQLSource(SQLSource):
+    kind = "mysql"
+    title = "MySQL / MariaDB"
+    driver = "pymysql"
+    schemes = ("mysql", "mariadb")
+    dialect_name = "mysql"
+    default_port = 3306
+
+    @classmethod
+    def config_schema(cls) -> dict[str, Any]:
+        schema = server_schema(cls.title, "mysql", cls.default_port,
+                               ["disabled", "required", "verify_identity"])
+        schema["properties"]["ssl_ca"] = {"type": "string", "title": "CA file (verify_identity)"}
+        return schema
+
+    @classmethod
+    def from_url(cls, url: str) -> dict[str, Any]:
+        u = cls._check_scheme(url)
+        config = {"host": u.host, "port": u.port, "database": u.database, "user": u.username,
+                  "password": u.password, "sslmode": u.query.get("ssl_mode")}
+        return {k: v for k, v in config.items() if v is not None}
+
+    def _create_engine(self) -> Engine:
+        cfg = self.settings()
+        url = URL.create("mysql+pymysql", username=cfg.get("user"), password=cfg.get("password"),
+                         host=cfg.get("host"), port=_port(cfg),
+                         database=cfg.get("database"), query={"charset": "utf8mb4"})
+        connect_args: dict[str, Any] = {"connect_timeout": int(cfg.get("connect_timeout_s", 10))}
+        sslmode = cfg.get("sslmode", "disabled")
+        if sslmode == "required":
+            connect_args["ssl"] = {"check_hostname": False}
+        elif sslmode == "verify_identity":
+            connect_args["ssl"] = {"ca": cfg.get("ssl_ca"), "check_hostname": True}
+        return create_engine(url, pool_size=int(cfg.get("pool_size", 5)), pool_pre_ping=True,
+                             pool_recycle=3600, connect_args=connect_args)
+
+    def _prepare(self, conn: Connection, timeout: float, row_limit: int | None) -> Cleanup | None:
+        """One SET per run (re-applied every time, so a query cannot switch them off for later).
+
+        * the time limit: MariaDB ``max_statement_time``; MySQL ``max_execution_time`` (SELECTs
+          only), with ``innodb_lock_wait_timeout`` bounding the writes' lock waits;
+        * the row cap: ``sql_select_limit`` makes the server stop sending rows past it;
+        * read-only for the session, not START TRANSACTION READ ONLY: DDL commits implicitly and
+          would run outside such a transaction, the session mode refuses it too.
+        """
+        mariadb = getattr(conn.dialect, "is_mariadb", False)
+        limit = "max_statement_time = :limit" if mariadb else "max_execution_time = :limit"
+        read_only = "tx_read_only" if mariadb else "transaction_read_only"
+        rows = "DEFAULT" if row_limit is None else ":rows"
+        conn.execute(text(f"SET SESSION {limit}, SESSION innodb_lock_wait_timeout = :lock, "
+                          f"SESSION sql_select_limit = {rows}, SESSION {read_only} = :ro"),
+                     {"limit": timeout if mariadb else max(1, int(timeout * 1000)),
+                      "lock": max(1, math.ceil(timeout)), "rows": row_limit,
+                      "ro": 1 if self.read_only else 0})
+        return None
+
+    def _is_timeout(self, orig: BaseException) -> bool:
+        args: tuple[Any, ...] = getattr(orig, "args", ())
+        return bool(args) and args[0] in _MYSQL_TIMEOUT_CODES
+
+    def _is_read_only_error(self, orig: BaseException) -> bool:
+        args: tuple[Any, ...] = getattr(orig, "args", ())
+        return bool(args) and args[0] in _MYSQL_READ_ONLY_CODES
+
+    def _server_version(self, conn: Connection) -> str:
+        version = str(conn.exec_driver_sql("SELECT VERSION()").scalar())
+        number = version.split("-", 1)[0]
+        return f"MariaDB {number}" if "mariadb" in version.lower() else f"MySQL {number}"
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+
+
+class PostgresSource(SQLSource):
+    kind = "postgresql"
+    title = "PostgreSQL"
+    driver = "psycopg"
+    schemes = ("postgresql", "postgres")
+    dialect_name = "postgresql"
+    default_port = 5432
+
+    @classmethod
+    def config_schema(cls) -> dict[str, Any]:
+        return server_schema(cls.title, "postgresql", cls.default_port,
+                             ["disable", "prefer", "require", "verify-ca", "verify-full"])
+
+    @classmethod
+    def from_url(cls, url: str) -> dict[str, Any]:
+        u = cls._check_scheme(url)
+        config = {"host": u.host, "port": u.port, "database": u.database, "user": u.username,
+                  "password": u.password, "sslmode": u.query.get("sslmode")}
+        return {k: v for k, v in config.items() if v is not None}
+
+    def _create_engine(self) -> Engine:
+        cfg = self.settings()
+        query = {"connect_timeout": str(int(cfg.get("connect_timeout_s", 10))),
+                 "application_name": "toolcrib"}
+        if cfg.get("sslmode"):
+            query["sslmode"] = str(cfg["sslmode"])
+        url = URL.create("postgresql+psycopg", username=cfg.get("user"),
+                         password=cfg.get("password"), host=cfg.get("host"),
+                         port=_port(cfg), database=cfg.get("database"), query=query)
+        return create_engine(url, pool_size=int(cfg.get("pool_size", 5)), pool_pre_ping=True)
+
+    def _stream(self, compiled: CompiledSQL) -> Any:
+        # A server-side cursor: psycopg would otherwise load the whole result before fetchmany.
+        return compiled.statement().execution_options(stream_results=True, max_row_buffer=1000)
+
+    def _prepare(self, conn: Connection, timeout: float, row_limit: int | None) -> Cleanup | None:
+        """The time limit and read-only mode, for this transaction only, in one round trip."""
+        settings = "set_config('statement_timeout', :ms, true)"
+        if self.read_only:  # = SET TRANSACTION READ ONLY; a query cannot switch it back
+            settings += ", set_config('transaction_read_only', 'on', true)"
+        conn.execute(text(f"SELECT {settings}"), {"ms": str(max(1, int(timeout * 1000)))})
+        return None
+
+    def _is_timeout(self, orig: BaseException) -> bool:
+        return getattr(orig, "sqlstate", None) == "57014"  # query_canceled
+
+    def _is_read_only_error(self, orig: BaseException) -> bool:
+        return getattr(orig, "sqlstate", None) == "25006"  # read_only_sql_transaction
+
+    def _server_version(self, conn: Connection) -> str:
+        version = str(conn.exec_driver_sql("SHOW server_version").scalar())
+        return f"PostgreSQL {version.split()[0]}"

@@ -1,0 +1,295 @@
+"""The shared part of the SQL data sources: transactions, limits, paging and error mapping.
+
+Every statement runs in its own transaction on a pooled connection, with the time limit applied by
+the database itself, the read-only flag applied by the session, and values bound as driver
+parameters (see ``builder/queries.py``). Errors become the ``QueryError`` family of
+``datasources/base.py`` with messages a person can act on and without credentials. The engines
+themselves are in ``datasources/sql.py``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from time import perf_counter
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine.reflection import ObjectKind
+
+from builder.queries import CompiledSQL, compile_sql, is_select, probe_columns, wrap_page
+from datasources.base import (
+    ColumnInfo,
+    ConnectionInfo,
+    DataSource,
+    DataSourceQueryFailed,
+    DataSourceTimeout,
+    DataSourceUnavailable,
+    Limits,
+    PageRequest,
+    QueryError,
+    QueryInputError,
+    QueryRequest,
+    QueryResult,
+    RowCountMismatch,
+    TableInfo,
+)
+from datasources.sql_support import driver_message, json_rows, scrub
+
+Cleanup = Callable[[], None]
+
+
+def _plural(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
+def _mismatch(expected: int, actual: int, write: bool) -> RowCountMismatch:
+    if not write:
+        return RowCountMismatch(f"expected the query to return {_plural(expected)} but it "
+                                f"returned {actual}")
+    if actual < expected:
+        return RowCountMismatch(
+            f"expected {_plural(expected)} to change but {actual} did — the record may have been "
+            "changed by someone else or deleted; refresh and try again (nothing was saved)")
+    return RowCountMismatch(f"expected {_plural(expected)} to change but {actual} would have — "
+                            "nothing was saved; check the query's WHERE clause")
+
+
+class SQLSource(DataSource):
+    """Shared behaviour; subclasses supply the URL, session setup and error classification."""
+
+    driver: ClassVar[str]  # the DB-API module that must import for the kind to be offered
+    schemes: ClassVar[tuple[str, ...]]
+    dialect_name: ClassVar[str]
+
+    def __init__(self, name: str, config: dict[str, Any]) -> None:
+        super().__init__(name, config)
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    # --- configuration --------------------------------------------------------------------------
+
+    @classmethod
+    def available(cls) -> bool:
+        """Whether the driver imports (the registry offers the kind only then)."""
+        try:
+            importlib.import_module(cls.driver)
+        except ImportError:
+            return False
+        return True
+
+    @classmethod
+    def from_url(cls, url: str) -> dict[str, Any]:
+        """The configuration fields of a connection URL (raises ``ValueError``)."""
+        raise NotImplementedError
+
+    @classmethod
+    def _check_scheme(cls, url: str) -> URL:
+        try:
+            parsed = make_url(url)
+        except sa_exc.ArgumentError:
+            raise ValueError(f"not a valid {cls.title} connection URL") from None
+        if parsed.get_backend_name() not in cls.schemes:
+            raise ValueError(f"a {cls.title} URL starts with "
+                             f"{' or '.join(s + '://' for s in cls.schemes)}")
+        return parsed
+
+    def settings(self) -> dict[str, Any]:
+        """The configuration with ``url`` expanded into fields (explicit fields win)."""
+        base = self.from_url(self.config["url"]) if self.config.get("url") else {}
+        return {**base, **{k: v for k, v in self.config.items() if k != "url" and v is not None}}
+
+    def _safe_settings(self) -> dict[str, Any]:
+        """``settings()`` for error messages: never raises."""
+        try:
+            return self.settings()
+        except Exception:
+            return {k: v for k, v in self.config.items() if k != "url"}
+
+    @property
+    def read_only(self) -> bool:
+        return bool(self.config.get("read_only"))
+
+    def _timeout(self, limits: Limits) -> float:
+        ceiling = self.config.get("statement_timeout_s")
+        return min(limits.timeout_s, float(ceiling)) if ceiling else limits.timeout_s
+
+    def _where(self) -> str:
+        cfg = self._safe_settings()
+        port = f":{cfg['port']}" if cfg.get("port") else ""
+        return f"{cfg.get('host', '')}{port}/{cfg.get('database', '')}"
+
+    # --- engine and sessions --------------------------------------------------------------------
+
+    def _create_engine(self) -> Engine:
+        raise NotImplementedError
+
+    def engine(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                self._engine = self._create_engine()
+            return self._engine
+
+    def close(self) -> None:
+        with self._lock:
+            engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.dispose()
+
+    def _reset_pool(self) -> None:
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+
+    def _prepare(self, conn: Connection, timeout: float, row_limit: int | None) -> Cleanup | None:
+        """Apply the time limit, the row limit (where the server has one) and read-only."""
+        raise NotImplementedError
+
+    def _is_timeout(self, orig: BaseException) -> bool:
+        raise NotImplementedError
+
+    def _is_read_only_error(self, orig: BaseException) -> bool:
+        raise NotImplementedError
+
+    def _unavailable(self, exc: BaseException, lost: bool = False) -> DataSourceUnavailable:
+        cfg = self._safe_settings()
+        reason = scrub(driver_message(exc), [cfg.get("password")])
+        verb = "lost the connection to" if lost else "cannot connect to"
+        return DataSourceUnavailable(f"{verb} data source {self.name!r} ({self._where()}): "
+                                     f"{reason}")
+
+    def _query_error(self, exc: sa_exc.StatementError, timeout: float) -> QueryError:
+        orig = exc.orig if exc.orig is not None else exc
+        if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+            self._reset_pool()
+            return self._unavailable(exc, lost=True)
+        if self._is_timeout(orig):
+            return DataSourceTimeout(f"the query ran longer than the {timeout:g} s time limit of "
+                                     f"data source {self.name!r} and was cancelled")
+        message = scrub(driver_message(exc), [self._safe_settings().get("password")])
+        if self._is_read_only_error(orig):
+            return DataSourceQueryFailed(f"data source {self.name!r} is read-only: {message}",
+                                         status=403, code="read_only")
+        return DataSourceQueryFailed(f"{self.title} error: {message}")
+
+    @contextmanager
+    def _transaction(self, timeout: float, row_limit: int | None = None) -> Iterator[Connection]:
+        try:
+            conn = self.engine().connect()
+        except QueryError:
+            raise
+        except Exception as exc:  # driver, network or configuration: all "cannot connect"
+            self._reset_pool()
+            raise self._unavailable(exc) from None
+        try:
+            with conn:
+                trans = conn.begin()
+                cleanup: Cleanup | None = None
+                try:
+                    cleanup = self._prepare(conn, timeout, row_limit)
+                    yield conn
+                    trans.commit()
+                except BaseException:
+                    with suppress(Exception):
+                        trans.rollback()
+                    raise
+                finally:
+                    if cleanup is not None:
+                        with suppress(Exception):
+                            cleanup()
+        except sa_exc.StatementError as exc:
+            raise self._query_error(exc, timeout) from exc
+
+    # --- the DataSource API ---------------------------------------------------------------------
+
+    def run(self, request: QueryRequest) -> QueryResult:
+        started = perf_counter()
+        if not isinstance(request.body, str):
+            raise QueryInputError(f"a {self.title} query is SQL text")
+        compiled = compile_sql(request.body, request.values, dialect=self.dialect_name)
+        selecting = is_select(compiled.text)
+        timeout = self._timeout(request.limits)
+        if request.page is not None and selecting:
+            with self._transaction(timeout) as conn:
+                result = self._run_page(conn, compiled, request.page)
+        else:
+            max_rows = request.limits.max_rows
+            with self._transaction(timeout, row_limit=max_rows + 1) as conn:
+                result = self._run_plain(conn, compiled, max_rows, selecting, request.expect_rows)
+        result.duration_ms = (perf_counter() - started) * 1000
+        return result
+
+    def _stream(self, compiled: CompiledSQL) -> Any:
+        return compiled.statement()
+
+    def _run_plain(self, conn: Connection, compiled: CompiledSQL, max_rows: int,
+                   selecting: bool, expect_rows: int | None) -> QueryResult:
+        stmt = self._stream(compiled) if selecting else compiled.statement()
+        res = conn.execute(stmt, compiled.params)
+        if not res.returns_rows:
+            rowcount = res.rowcount if res.rowcount >= 0 else None
+            if expect_rows is not None and rowcount != expect_rows:
+                raise _mismatch(expect_rows, rowcount or 0, write=True)
+            return QueryResult(rows=[], columns=[], rowcount=rowcount)
+        columns = list(res.keys())
+        raw = res.fetchmany(max_rows + 1)
+        truncated = len(raw) > max_rows
+        rowcount = None
+        if not selecting:  # INSERT/UPDATE/DELETE ... RETURNING
+            rowcount = res.rowcount if res.rowcount >= 0 else len(raw)
+        res.close()
+        if expect_rows is not None:
+            seen = rowcount if rowcount is not None else len(raw)
+            if seen != expect_rows:
+                raise _mismatch(expect_rows, seen, write=not selecting)
+        return QueryResult(rows=json_rows(columns, raw[:max_rows]), columns=columns,
+                           rowcount=rowcount, truncated=truncated)
+
+    def _run_page(self, conn: Connection, compiled: CompiledSQL,
+                  page: PageRequest) -> QueryResult:
+        columns: list[str] = []
+        if page.sort or page.filter:
+            probe = probe_columns(compiled)
+            columns = list(conn.execute(probe.statement(), probe.params).keys())
+        paged = wrap_page(compiled, page, columns, conn.dialect)
+        res = conn.execute(paged.rows.statement(), paged.rows.params)
+        columns = list(res.keys())
+        raw = res.fetchall()  # at most size + 1 rows
+        total = None
+        if paged.count is not None:
+            total = conn.execute(paged.count.statement(), paged.count.params).scalar_one()
+        return QueryResult(rows=json_rows(columns, raw[:paged.size]), columns=columns,
+                           total=total, has_more=len(raw) > paged.size)
+
+    def test_connection(self) -> ConnectionInfo:
+        with self._transaction(self._timeout(Limits())) as conn:
+            started = perf_counter()
+            conn.execute(text("SELECT 1")).scalar()
+            latency = (perf_counter() - started) * 1000
+            version = self._server_version(conn)
+        return ConnectionInfo(server_version=version, latency_ms=latency)
+
+    def _server_version(self, conn: Connection) -> str:
+        raise NotImplementedError
+
+    def introspect(self) -> list[TableInfo]:
+        """Tables and views of the default schema, with their columns and types."""
+        with self._transaction(self._timeout(Limits(timeout_s=30))) as conn:
+            found = inspect(conn).get_multi_columns(kind=ObjectKind.ANY)
+            tables = []
+            for (_schema, table), cols in found.items():
+                tables.append(TableInfo(name=table, columns=[
+                    ColumnInfo(name=c["name"], type=_type_name(c["type"], conn),
+                               nullable=bool(c.get("nullable", True))) for c in cols]))
+        return sorted(tables, key=lambda t: t.name)
+
+
+def _type_name(type_: Any, conn: Connection) -> str:
+    try:
+        return str(type_.compile(dialect=conn.dialect))
+    except Exception:  # a type the dialect cannot render (NullType): its class name will do
+        return type(type_).__name__
