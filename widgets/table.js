@@ -47,6 +47,16 @@
     return kit.el("span", "tc-cell-text", kit.toText(cell.getValue()));
   }
 
+  /** A column with `labels` shows the label of a stored code (SF -> 顺丰), else the raw value. */
+  function labelledFormatter(labels) {
+    return function (cell) {
+      var value = cell.getValue();
+      var key = kit.toText(value);
+      var shown = Object.prototype.hasOwnProperty.call(labels, key) ? labels[key] : value;
+      return kit.el("span", "tc-cell-text", kit.toText(shown));
+    };
+  }
+
   function titleFormatter(cell) {
     return kit.el("span", null, kit.toText(cell.getValue()));
   }
@@ -59,13 +69,14 @@
       headerSort: column.sortable !== false && column.format !== "image",
       visible: !column.hidden,
       formatter: column.format === "image" ? imageFormatter
-        : column.format === "link" ? linkFormatter : textFormatter,
+        : column.format === "link" ? linkFormatter
+        : column.labels ? labelledFormatter(column.labels) : textFormatter,
       minWidth: 60,
       vertAlign: "middle",
     };
     if (column.width) def.width = column.width;
     if (column.format === "number") def.hozAlign = "right";
-    if (!column.format || column.format === "text") def.tooltip = true;
+    if (!column.labels && (!column.format || column.format === "text")) def.tooltip = true;
     if (filterable && column.format !== "image") def.headerFilter = "input";
     return def;
   }

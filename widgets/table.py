@@ -12,6 +12,11 @@ COLUMN = {
         "width": {"type": "integer", "minimum": 20},
         "sortable": {"type": "boolean", "default": True},
         "hidden": {"type": "boolean", "default": False},
+        "labels": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "Show a label instead of each stored value, e.g. {SF: 顺丰}",
+        },
     },
 }
 

@@ -26,8 +26,8 @@ BINDING = r"^\s*<<[\s\S]*>>\s*$"
 GRID_COLUMNS = 12
 
 #: What a binding may read from a query, in the browser.
-QUERY_PROPERTIES = ("data", "error", "isLoading", "rowcount", "total", "columns", "truncated",
-                    "durationMs")
+QUERY_PROPERTIES = ("data", "error", "errorCode", "isLoading", "rowcount", "total", "columns",
+                    "truncated", "durationMs")
 #: Keys every query may have, whatever its body.
 QUERY_COMMON_KEYS = ("datasource", "description", "runOnLoad", "expectRows", "timeout", "maxRows")
 #: A document query (MongoDB): a collection, exactly one operation, and options for ``find``.

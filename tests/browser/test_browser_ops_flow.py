@@ -248,7 +248,7 @@ def test_ops_flow(ops: OpsPage, shop: Engine) -> None:
     held[0].continue_()
 
     expect(ops.toast("success", "订单已更新")).to_be_visible()
-    expect(ops.cell(without_courier, "shipping_company")).to_have_text("YTO")
+    expect(ops.cell(without_courier, "shipping_company")).to_have_text("圆通")
     expect(ops.cell(without_courier, "shipping_tracking_number")).to_have_text(number)
     expect(ops.row(without_courier)).to_have_class(re.compile(r"\btabulator-selected\b"))
     expect(ops.address).to_have_text(target["address"])
@@ -305,26 +305,24 @@ def test_stale_update_is_refused_and_the_page_keeps_working(ops: OpsPage, shop: 
     with ops.page.expect_response("**/queries/updateOrder/run") as answer:
         ops.update_button.click()
     assert answer.value.status == 409
-    message = answer.value.json()["error"]["message"]
-    expect(ops.toast("error", message)).to_be_visible()
+    assert answer.value.json()["error"]["code"] == "row_count_mismatch"
+    # The app's onError says so in the app's language and reloads the rows: the colleague's
+    # values show in the table and in the form, and the same order stays selected.
+    expect(ops.toast("error", "该订单刚被他人修改")).to_be_visible()
+    expect(ops.cell(order_id, "shipping_company")).to_have_text("京东")
+    expect(ops.tracking).to_have_value("JD-OTHER-1")
+    assert ops.courier_label() == "京东"
     expect(ops.update_button).to_be_enabled()
     ops.shot("01-conflict")
     kept = order(shop, order_id)
     assert (kept["shipping_company"], kept["shipping_tracking_number"]) == ("JD", "JD-OTHER-1")
 
-    # Still usable: reload the rows (next page, back), pick the order again, see the
-    # colleague's values, and save on top of them.
-    ops.table.locator('.tabulator-page[data-page="next"]').click()
-    expect(ops.address).to_have_text("点击左侧订单查看地址")  # the row left the page
-    ops.table.locator('.tabulator-page[data-page="prev"]').click()
-    ops.select_order(order_id)
-    assert ops.courier_label() == "京东"
-    expect(ops.tracking).to_have_value("JD-OTHER-1")
+    # Still usable: save on top of the colleague's values, now that they are on screen.
     ops.courier.select_option(label="申通")
     ops.tracking.fill("STO-MINE-2")
     ops.update_button.click()
     expect(ops.toast("success", "订单已更新")).to_be_visible()
-    expect(ops.cell(order_id, "shipping_company")).to_have_text("STO")
+    expect(ops.cell(order_id, "shipping_company")).to_have_text("申通")
     saved = order(shop, order_id)
     assert (saved["shipping_company"], saved["shipping_tracking_number"]) == ("STO", "STO-MINE-2")
     assert saved["version"] == kept["version"] + 1
