@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from builder import appspec
@@ -16,40 +18,43 @@ class CommandError(UserError):
     """A command cannot do what was asked."""
 
 
-def _toolcrib(upgrade: bool = True) -> Toolcrib:
+@contextmanager
+def _toolcrib() -> Iterator[Toolcrib]:
+    """A Toolcrib on the configured instance, its metadata schema brought up to date."""
     from builder import create_app
 
     tc: Toolcrib = create_app().extensions["toolcrib"]
-    if upgrade:
+    try:
         tc.store.upgrade()
-    return tc
+        yield tc
+    finally:
+        tc.close()
+
+
+def _serve(args: argparse.Namespace) -> None:
+    from builder.server import serve as run_server
+
+    run_server(None, host=args.host, port=args.port, workers=args.workers, dev=args.dev)
 
 
 def serve(args: argparse.Namespace) -> int:
-    from builder.server import serve as run_server
-
-    _toolcrib().close()
+    with _toolcrib():
+        pass  # migrations run once here, before the workers start
     print(f"Toolcrib serving on http://{args.host}:{args.port}/", flush=True)
-    run_server(None, host=args.host, port=args.port, workers=args.workers, dev=args.dev)
+    _serve(args)
     return 0
 
 
 def demo(args: argparse.Namespace) -> int:
     from builder.demo.setup import set_up_demo
 
-    tc = _toolcrib()
-    try:
+    with _toolcrib() as tc:
         for line in set_up_demo(tc, orders=args.orders):
             print(line, flush=True)
-    finally:
-        tc.close()
     if args.no_serve:
         return 0
-    url = f"http://{args.host}:{args.port}/apps/order-shipping"
-    print(f"\nOpen {url}\n", flush=True)
-    from builder.server import serve as run_server
-
-    run_server(None, host=args.host, port=args.port, workers=args.workers, dev=args.dev)
+    print(f"\nOpen http://{args.host}:{args.port}/apps/order-shipping\n", flush=True)
+    _serve(args)
     return 0
 
 
@@ -97,37 +102,29 @@ def _instance_datasource_names() -> set[str] | None:
 
 
 def db_upgrade(args: argparse.Namespace) -> int:
-    tc = _toolcrib()
-    print(f"metadata database is up to date ({_redact(tc.settings.database_url)})")
-    tc.close()
-    return 0
-
-
-def _redact(url: str) -> str:
     from sqlalchemy.engine import make_url
 
-    return make_url(url).render_as_string(hide_password=True)
+    with _toolcrib() as tc:
+        url = make_url(tc.settings.database_url).render_as_string(hide_password=True)
+    print(f"metadata database is up to date ({url})")
+    return 0
 
 
 def datasource_add(args: argparse.Namespace) -> int:
     from builder.datasource_admin import add_datasource
 
-    tc = _toolcrib()
-    try:
+    with _toolcrib() as tc:
         for line in add_datasource(tc, args.name, args.url, read_only=args.read_only,
                                    test=not args.no_test):
             print(line)
-    finally:
-        tc.close()
     return 0
 
 
 def datasource_list(args: argparse.Namespace) -> int:
     from builder.datasource_admin import describe_all
 
-    tc = _toolcrib()
-    rows = describe_all(tc)
-    tc.close()
+    with _toolcrib() as tc:
+        rows = describe_all(tc)
     if not rows:
         print("no data sources; add one with: toolcrib datasource add NAME --url URL")
     for row in rows:
@@ -138,22 +135,16 @@ def datasource_list(args: argparse.Namespace) -> int:
 def datasource_test(args: argparse.Namespace) -> int:
     from builder.datasource_admin import test_datasource
 
-    tc = _toolcrib()
-    try:
+    with _toolcrib() as tc:
         print(test_datasource(tc, args.name))
-    finally:
-        tc.close()
     return 0
 
 
 def datasource_remove(args: argparse.Namespace) -> int:
     from builder.datasource_admin import remove_datasource
 
-    tc = _toolcrib()
-    try:
+    with _toolcrib() as tc:
         remove_datasource(tc, args.name)
-    finally:
-        tc.close()
     print(f"removed data source {args.name!r}")
     return 0
 
@@ -161,23 +152,17 @@ def datasource_remove(args: argparse.Namespace) -> int:
 def apps_import(args: argparse.Namespace) -> int:
     from builder.app_files import import_directory
 
-    tc = _toolcrib()
-    try:
+    with _toolcrib() as tc:
         for line in import_directory(tc, args.directory, publish=args.publish):
             print(line)
-    finally:
-        tc.close()
     return 0
 
 
 def apps_export(args: argparse.Namespace) -> int:
     from builder.app_files import export_directory
 
-    tc = _toolcrib()
-    try:
+    with _toolcrib() as tc:
         written = export_directory(tc, args.directory)
-    finally:
-        tc.close()
     for path in written:
         print(f"wrote {path}")
     return 0
@@ -186,12 +171,10 @@ def apps_export(args: argparse.Namespace) -> int:
 def apps_list(args: argparse.Namespace) -> int:
     from builder.store import apps as app_records
 
-    tc = _toolcrib()
-    with tc.store.session() as session:
+    with _toolcrib() as tc, tc.store.session() as session:
         for app in app_records.list_apps(session):
             newest = app.versions[-1].number if app.versions else 0
             published = app.published_version.number if app.published_version else None
             print(f"{app.slug}  {app.title}  newest v{newest}  "
                   f"published {f'v{published}' if published else '-'}")
-    tc.close()
     return 0

@@ -1,0 +1,43 @@
+"""The metadata database can be PostgreSQL or MariaDB (TOOLCRIB_DATABASE_URL) as well as SQLite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, inspect
+
+from builder import create_app
+from builder.demo.setup import set_up_demo
+from builder.store import alembic_config
+
+METADATA_TABLES = {"apps", "app_versions", "datasources", "alembic_version"}
+
+
+@pytest.fixture(params=["postgres_url", "mysql_url"])
+def metadata_url(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue(request.param)
+
+
+def test_demo_runs_on_a_server_metadata_database(metadata_url: str, tmp_path: Path) -> None:
+    app = create_app({"instance_path": tmp_path / "instance", "database_url": metadata_url})
+    tc = app.extensions["toolcrib"]
+    try:
+        tc.store.upgrade()
+        lines = list(set_up_demo(tc, orders=60))
+        assert any("published" in line for line in lines)
+        client = app.test_client()
+        assert client.get("/apps/order-shipping").status_code == 200
+        response = client.post("/api/apps/order-shipping/queries/getOrders/run",
+                               json={"state": {}, "page": {"size": 5}})
+        assert response.status_code == 200 and len(response.get_json()["rows"]) == 5
+    finally:
+        tc.close()
+        command.downgrade(alembic_config(metadata_url), "base")
+    engine = create_engine(metadata_url)
+    try:
+        left = set(inspect(engine).get_table_names()) & METADATA_TABLES
+    finally:
+        engine.dispose()
+    assert left <= {"alembic_version"}, "downgrade removes every metadata table"
