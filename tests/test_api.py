@@ -182,3 +182,19 @@ def test_widget_scripts_are_served_only_for_registered_types(demo: Demo) -> None
     assert client.get("/widgets/table.js").status_code == 200
     assert client.get("/widgets/..%2Fbuilder%2Fconfig.js").status_code == 404
     assert client.get("/widgets/nope.js").status_code == 404
+
+
+def test_oversized_body_and_unexpected_errors_answer_json(demo: Demo, monkeypatch) -> None:
+    client = demo.app.test_client()
+    huge = {"state": {"x": {"v": "x" * (3 * 1024 * 1024)}}}
+    response = client.post(RUN.format("getOrders"), json=huge)
+    assert response.status_code == 413 and "error" in response.get_json()
+
+    def explode(*_args, **_kwargs):
+        raise RuntimeError("secret internals: password=hunter2")
+
+    monkeypatch.setattr("builder.web.api.prepare_request", explode)
+    failed = client.post(RUN.format("getOrders"), json={"state": {}})
+    assert failed.status_code == 500
+    assert "hunter2" not in failed.get_data(as_text=True)
+    assert failed.get_json()["error"]["code"] == "internal_error"

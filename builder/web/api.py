@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Response, request
+from werkzeug.exceptions import HTTPException
 
 from builder.context import toolcrib
 from builder.query_runner import NotFound, parse_run_body, prepare_request
@@ -25,6 +26,20 @@ def json_response(payload: Any, status: int = 200) -> Response:
 
 def error_response(message: str, status: int, code: str) -> Response:
     return json_response({"error": {"message": message, "code": code}}, status)
+
+
+@bp.errorhandler(HTTPException)
+def http_error(exc: HTTPException) -> Response:
+    return error_response(exc.description or exc.name, exc.code or 500, exc.name.lower()
+                          .replace(" ", "_"))
+
+
+@bp.errorhandler(Exception)
+def unexpected_error(exc: Exception) -> Response:
+    """Log the details on the server; the browser gets a message without internals."""
+    log.exception("unexpected error in the API")
+    return error_response("the server failed unexpectedly; the error was logged", 500,
+                          "internal_error")
 
 
 @bp.post("/apps/<slug>/queries/<name>/run")
