@@ -144,6 +144,10 @@ test('evaluate on a parsed path is fast', () => {
 test('browser build defines window.ToolcribBindings and no module', () => {
   const context = vm.createContext({});
   context.self = context;
+  // The page loads the parts first (builder/web/templates/runtime.html), then the public API.
+  for (const part of ['parser.js', 'values.js']) {
+    vm.runInContext(fs.readFileSync(path.join(path.dirname(SOURCE), 'bindings', part), 'utf8'), context);
+  }
   vm.runInContext(fs.readFileSync(SOURCE, 'utf8'), context);
   assert.equal(typeof context.ToolcribBindings.evaluate, 'function');
   assert.equal(context.ToolcribBindings.render('<<a>>!', { a: 1 }), '1!');
