@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,6 +49,9 @@ def serve(args: argparse.Namespace) -> int:
 def demo(args: argparse.Namespace) -> int:
     from builder.demo.setup import set_up_demo
 
+    # The demo serves plain HTTP; Secure cookies would not come back from every browser there.
+    # `toolcrib serve` (production, behind TLS) keeps them Secure unless told otherwise.
+    os.environ.setdefault("TOOLCRIB_SECURE_COOKIES", "0")
     with _toolcrib() as tc:
         for line in set_up_demo(tc, orders=args.orders):
             print(line, flush=True)

@@ -29,6 +29,10 @@ class Settings:
     secret_key: str = ""
     query_timeout_s: float = 10.0
     max_rows: int = 10_000
+    #: Reverse proxies in front of the server whose X-Forwarded-For may be believed.
+    trusted_proxies: int = 0
+    #: Session cookies only over HTTPS (browsers also accept them on http://127.0.0.1).
+    secure_cookies: bool = True
     apps_path: Path = PROJECT_ROOT / "apps"
     static_path: Path = PROJECT_ROOT / "static"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -64,5 +68,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
         secret_key=os.environ.get("TOOLCRIB_SECRET_KEY", ""),
         query_timeout_s=_env_float("TOOLCRIB_QUERY_TIMEOUT", 10.0),
         max_rows=_env_int("TOOLCRIB_MAX_ROWS", 10_000),
+        trusted_proxies=_env_int("TOOLCRIB_TRUSTED_PROXIES", 0),
+        secure_cookies=os.environ.get("TOOLCRIB_SECURE_COOKIES", "1") not in ("0", "false", "no"),
     )
     return settings.with_overrides(**overrides) if overrides else settings

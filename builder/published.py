@@ -20,6 +20,7 @@ from widgets.base import WidgetType
 
 @dataclass(frozen=True)
 class LoadedApp:
+    app_id: int
     slug: str
     version_id: int
     version_number: int
@@ -50,4 +51,4 @@ class PublishedApps:
                 self._cache[row.version_id] = spec
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
-        return LoadedApp(slug, row.version_id, row.version_number, spec)
+        return LoadedApp(row.app_id, slug, row.version_id, row.version_number, spec)

@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 
 from builder import create_app
 from builder.context import Toolcrib
+from tests.auth_helpers import DEMO_ADMIN_PASSWORD, DEMO_OPERATOR_PASSWORD
 
 pytest_plugins = ["tests.dbservers"]
 
@@ -50,7 +51,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     instance = tmp_path_factory.mktemp("demo") / "instance"
     flask_app = make_toolcrib_app(instance)
     tc: Toolcrib = flask_app.extensions["toolcrib"]
-    list(set_up_demo(tc, orders=1500))
+    list(set_up_demo(tc, orders=1500, admin_password=DEMO_ADMIN_PASSWORD,
+                     operator_password=DEMO_OPERATOR_PASSWORD))
     yield Demo(flask_app, f"sqlite:///{instance / 'shop.db'}")
     tc.close()
 

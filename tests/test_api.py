@@ -8,14 +8,27 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.auth_helpers import DEMO_OPERATOR_PASSWORD, SessionClient, bearer, token_for
 from tests.conftest import Demo
 
 RUN = "/api/apps/order-shipping/queries/{}/run"
 
 
+_TOKENS: dict[int, str] = {}
+
+
+def ops_headers(demo: Demo) -> dict[str, str]:
+    """The demo operator's API token (one per demo instance)."""
+    key = id(demo.app)
+    if key not in _TOKENS:
+        _TOKENS[key] = token_for(demo.app, "ops")
+    return bearer(_TOKENS[key])
+
+
 def post(demo: Demo, name: str, body: Any, slug: str = "order-shipping", **kw: Any):
     client = demo.app.test_client()
-    return client.post(f"/api/apps/{slug}/queries/{name}/run", json=body, **kw)
+    return client.post(f"/api/apps/{slug}/queries/{name}/run", json=body,
+                       headers=ops_headers(demo), **kw)
 
 
 def shop(demo: Demo, sql: str, **params: Any) -> list[Any]:
@@ -77,7 +90,8 @@ def test_unknown_sort_column_is_refused(demo: Demo) -> None:
 
 
 def test_runtime_page_never_contains_sql(demo: Demo) -> None:
-    html = demo.app.test_client().get("/apps/order-shipping").get_data(as_text=True)
+    ops = SessionClient(demo.app, "ops", DEMO_OPERATOR_PASSWORD)
+    html = ops.get("/apps/order-shipping").get_data(as_text=True)
     embedded = html.split('id="toolcrib-app" type="application/json">')[1].split("</script>")[0]
     public = json.loads(embedded)
     assert public["queries"]["updateOrder"]["expectRows"] == 1
@@ -164,17 +178,17 @@ def test_bad_requests_get_readable_errors(demo: Demo, slug: str, name: str, body
 
 def test_non_json_body_is_refused(demo: Demo) -> None:
     client = demo.app.test_client()
-    response = client.post(RUN.format("getOrders"), data="state=1",
+    response = client.post(RUN.format("getOrders"), data="state=1", headers=ops_headers(demo),
                            content_type="application/x-www-form-urlencoded")
     assert response.status_code == 415
-    bad = client.post(RUN.format("getOrders"), data="{not json",
+    bad = client.post(RUN.format("getOrders"), data="{not json", headers=ops_headers(demo),
                       content_type="application/json")
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_json"
 
 
 def test_unknown_app_page_is_404(demo: Demo) -> None:
-    response = demo.app.test_client().get("/apps/nope")
-    assert response.status_code == 404
+    ops = SessionClient(demo.app, "ops", DEMO_OPERATOR_PASSWORD)
+    assert ops.get("/apps/nope").status_code == 404
 
 
 def test_widget_scripts_are_served_only_for_registered_types(demo: Demo) -> None:
@@ -187,14 +201,14 @@ def test_widget_scripts_are_served_only_for_registered_types(demo: Demo) -> None
 def test_oversized_body_and_unexpected_errors_answer_json(demo: Demo, monkeypatch) -> None:
     client = demo.app.test_client()
     huge = {"state": {"x": {"v": "x" * (3 * 1024 * 1024)}}}
-    response = client.post(RUN.format("getOrders"), json=huge)
+    response = client.post(RUN.format("getOrders"), json=huge, headers=ops_headers(demo))
     assert response.status_code == 413 and "error" in response.get_json()
 
     def explode(*_args, **_kwargs):
         raise RuntimeError("secret internals: password=hunter2")
 
     monkeypatch.setattr("builder.web.api.prepare_request", explode)
-    failed = client.post(RUN.format("getOrders"), json={"state": {}})
+    failed = client.post(RUN.format("getOrders"), json={"state": {}}, headers=ops_headers(demo))
     assert failed.status_code == 500
     assert "hunter2" not in failed.get_data(as_text=True)
     assert failed.get_json()["error"]["code"] == "internal_error"

@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 
 from builder.datasource_admin import add_datasource
 from builder.store import apps as app_records
+from tests.auth_helpers import bearer, token_for
 from tests.tcpproxy import TcpProxy
 
 APP = """\
@@ -41,7 +42,10 @@ def _publish(app: Flask, source: str) -> None:
 
 
 def _run(app: Flask, name: str) -> Any:
-    return app.test_client().post(f"/api/apps/pg-probe/queries/{name}/run", json={"state": {}})
+    if "token" not in app.config:
+        app.config["token"] = token_for(app, "dev", role="developer")
+    return app.test_client().post(f"/api/apps/pg-probe/queries/{name}/run", json={"state": {}},
+                                  headers=bearer(app.config["token"]))
 
 
 def test_down_then_back_and_slow(app: Flask, postgres_url: str) -> None:

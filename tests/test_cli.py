@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -123,17 +126,28 @@ def test_demo_command_serves_the_flagship_app(tmp_path: Path) -> None:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     try:
-        url = f"http://127.0.0.1:{port}/apps/order-shipping"
+        base = f"http://127.0.0.1:{port}"
+        url = f"{base}/apps/order-shipping"
+        browser = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    html = response.read().decode()
+                with browser.open(url, timeout=2) as response:
+                    login_page = response.read().decode()
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"demo did not serve: {proc.communicate()[0]}")
                 time.sleep(0.3)
+        assert 'name="password"' in login_page, "the app asks to sign in first"
+        credentials = (tmp_path / "instance" / "demo-credentials.txt").read_text()
+        password = re.search(r"^ops \(operator\): (\S+)$", credentials, re.M).group(1)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login_page).group(1)
+        form = urllib.parse.urlencode({"login": "ops", "password": password,
+                                       "csrf_token": token, "next": "/apps/order-shipping"})
+        with browser.open(f"{base}/login", data=form.encode(), timeout=5) as response:
+            html = response.read().decode()
         assert "订单发货" in html
         assert (tmp_path / "instance" / "shop.db").exists()
         assert (tmp_path / "instance" / "toolcrib.db").exists()
@@ -141,3 +155,4 @@ def test_demo_command_serves_the_flagship_app(tmp_path: Path) -> None:
         os.killpg(proc.pid, signal.SIGTERM)
         output = proc.communicate(timeout=20)[0]
     assert url in output
+    assert f"created operator user 'ops' with password {password}" in output

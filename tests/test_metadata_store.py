@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, inspect
 from builder import create_app
 from builder.demo.setup import set_up_demo
 from builder.store import alembic_config
+from tests.auth_helpers import bearer, token_for
 
 METADATA_TABLES = {"apps", "app_versions", "datasources", "alembic_version"}
 
@@ -28,9 +29,10 @@ def test_demo_runs_on_a_server_metadata_database(metadata_url: str, tmp_path: Pa
         lines = list(set_up_demo(tc, orders=60))
         assert any("published" in line for line in lines)
         client = app.test_client()
-        assert client.get("/apps/order-shipping").status_code == 200
+        headers = bearer(token_for(app, "ops"))
+        assert client.get("/apps/order-shipping", headers=headers).status_code == 200
         response = client.post("/api/apps/order-shipping/queries/getOrders/run",
-                               json={"state": {}, "page": {"size": 5}})
+                               json={"state": {}, "page": {"size": 5}}, headers=headers)
         assert response.status_code == 200 and len(response.get_json()["rows"]) == 5
     finally:
         tc.close()

@@ -16,6 +16,7 @@ class StaleVersionError(Exception):
 
 @dataclass(frozen=True)
 class PublishedApp:
+    app_id: int
     slug: str
     version_id: int
     version_number: int
@@ -82,13 +83,14 @@ def latest_source(session: Session, slug: str) -> str | None:
 
 def published(session: Session, slug: str) -> PublishedApp | None:
     row = session.execute(
-        select(AppVersion.id, AppVersion.number, AppVersion.source)
+        select(AppRecord.id.label("app_id"), AppVersion.id, AppVersion.number, AppVersion.source)
         .join(AppRecord, AppRecord.published_version_id == AppVersion.id)
         .where(AppRecord.slug == slug)
     ).first()
     if row is None:
         return None
-    return PublishedApp(slug=slug, version_id=row.id, version_number=row.number, source=row.source)
+    return PublishedApp(app_id=row.app_id, slug=slug, version_id=row.id,
+                        version_number=row.number, source=row.source)
 
 
 def list_apps(session: Session) -> list[AppRecord]:

@@ -39,6 +39,8 @@ class AppRecord(Base):
         ForeignKey("app_versions.id", use_alter=True, name="fk_apps_published_version"),
         nullable=True,
     )
+    #: The developer who created the app; they may grant it to operators.
+    owner_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     versions: Mapped[list[AppVersion]] = relationship(

@@ -1,8 +1,24 @@
-"""HTTP layer: blueprints for the runtime pages and the JSON API."""
+"""HTTP layer: blueprints for sign-in, the runtime pages, the JSON API and the admin pages."""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+import importlib
+
+from flask import Flask, Response, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from builder.security import allowlists
+from builder.security.auth import init_auth, is_api_request, principal
+from builder.web.nav import admin_nav
+
+#: Blueprint modules (each defines ``bp``); admin pages add themselves here.
+BLUEPRINTS = [
+    "builder.web.auth",
+    "builder.web.runtime",
+    "builder.web.api",
+]
+
+csrf = CSRFProtect()
 
 
 def _security_headers(response: Response) -> Response:
@@ -12,15 +28,53 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
     )
     return response
 
 
-def register_blueprints(app: Flask) -> None:
-    from builder.web.api import bp as api_bp
-    from builder.web.runtime import bp as runtime_bp
+def error_page(status: int, message: str) -> tuple[str, int] | Response:
+    if is_api_request():
+        from builder.web.api import error_response
 
-    app.register_blueprint(runtime_bp)
-    app.register_blueprint(api_bp)
+        code = {401: "unauthorized", 403: "forbidden", 404: "not_found"}.get(status, "error")
+        return error_response(message, status, code)
+    return render_template("error.html", status=status, message=message), status
+
+
+def _check_instance_allowlist() -> tuple[str, int] | Response | None:
+    try:
+        allowlists.check(request.remote_addr, "instance")
+    except allowlists.AddressNotAllowed as exc:
+        return error_page(403, str(exc))
+    return None
+
+
+def _csrf_unless_token() -> None:
+    """Cookie sessions need a CSRF token; API-token requests carry no cookie to forge."""
+    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+        return
+    csrf.protect()
+
+
+def register_blueprints(app: Flask) -> None:
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    csrf.init_app(app)
+    init_auth(app)
+    app.before_request(_check_instance_allowlist)
+
+    @app.before_request
+    def _csrf() -> None:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            _csrf_unless_token()
+
+    for name in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(name).bp)
     app.after_request(_security_headers)
+    app.context_processor(lambda: {"current_principal": principal, "admin_nav": admin_nav})
+    app.register_error_handler(CSRFError, lambda e: error_page(
+        400, "the form or request expired or lacks its security token; reload the page"))
+    app.register_error_handler(403, lambda e: error_page(
+        403, "you do not have permission to do this"))
+    app.register_error_handler(404, lambda e: error_page(404, "not found"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -11,6 +12,8 @@ from werkzeug.exceptions import HTTPException
 
 from builder.context import toolcrib
 from builder.query_runner import NotFound, parse_run_body, prepare_request
+from builder.security import allowlists, audit
+from builder.security.auth import can_use_app, login_required, principal
 from builder.security.secretbox import SecretKeyError
 from builder.store.datasources import UnknownDataSource
 from datasources.base import QueryError
@@ -42,7 +45,13 @@ def unexpected_error(exc: Exception) -> Response:
                           "internal_error")
 
 
+class Forbidden(QueryError):
+    status = 403
+    code = "forbidden"
+
+
 @bp.post("/apps/<slug>/queries/<name>/run")
+@login_required
 def run_query(slug: str, name: str) -> Response:
     if not request.is_json:
         return error_response("send the request as JSON (Content-Type: application/json)",
@@ -50,27 +59,50 @@ def run_query(slug: str, name: str) -> Response:
     body = request.get_json(silent=True)
     if body is None:
         return error_response("the request body is not valid JSON", 400, "bad_json")
-    tc = toolcrib()
+    tc, who = toolcrib(), principal()
+    assert who is not None
+    started = time.perf_counter()
+    loaded = tc.published.get(slug)
+    trail: dict[str, Any] = {"app_slug": slug, "query_name": name,
+                             "app_version": loaded.version_number if loaded else None}
     try:
-        loaded = tc.published.get(slug)
-        if loaded is None:
-            raise NotFound(f"there is no published app {slug!r}")
+        if loaded is None or not can_use_app(who, loaded.app_id):
+            raise NotFound(f"there is no published app {slug!r} for you")
+        allowlists.check(request.remote_addr, "app", slug)
         run = parse_run_body(body)
-        query, query_request = prepare_request(
-            loaded.spec, name, run, widgets=tc.widgets, settings=tc.settings
-        )
-        source = tc.connections.get(query.datasource)
-        result = source.run(query_request)
+        query, query_request = prepare_request(loaded.spec, name, run, widgets=tc.widgets,
+                                               settings=tc.settings,
+                                               user=who.as_binding_value())
+        trail["datasource"] = query.datasource
+        trail["detail"] = {"values": audit.redact(query_request.values)}
+        allowlists.check(request.remote_addr, "datasource", query.datasource)
+        result = tc.connections.get(query.datasource).run(query_request)
+    except allowlists.AddressNotAllowed as exc:
+        return _failed(trail, started, who, Forbidden(str(exc)))
     except QueryError as exc:
-        return error_response(exc.message, exc.status, exc.code)
+        return _failed(trail, started, who, exc)
     except UnknownDataSource:
         log.error("app %s query %s names a data source that is not registered", slug, name)
-        return error_response(
+        return _failed(trail, started, who, QueryError(
             "this query's data source is not set up on the server; ask an admin to add it",
-            502, "datasource_missing",
-        )
+            status=502, code="datasource_missing"))
     except SecretKeyError as exc:
         log.error("cannot decrypt data source credentials: %s", exc)
-        return error_response("the server cannot read this data source's credentials; "
-                              "ask an admin to check the secret key", 500, "secret_key")
+        return _failed(trail, started, who, QueryError(
+            "the server cannot read this data source's credentials; ask an admin to check "
+            "the secret key", status=500, code="secret_key"))
+    rows = result.rowcount if result.rowcount is not None else len(result.rows)
+    audit.record("query", outcome="ok", who=who, rows=rows,
+                 duration_ms=_elapsed_ms(started), **trail)
     return json_response(result.as_json())
+
+
+def _failed(trail: dict[str, Any], started: float, who: Any, exc: QueryError) -> Response:
+    detail = {**trail.pop("detail", {}), "error": exc.message}
+    audit.record("query", outcome=exc.code, who=who, duration_ms=_elapsed_ms(started),
+                 detail=detail, **trail)
+    return error_response(exc.message, exc.status, exc.code)
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)

@@ -1,31 +1,44 @@
-"""Runtime pages: the list of apps and the published app shell."""
+"""Runtime pages: the apps a person may use, and the published app shell."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, send_file, url_for
+from flask import Blueprint, abort, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
 from builder.context import toolcrib
 from builder.registry import RegistryError
+from builder.security import allowlists
+from builder.security.auth import can_use_app, login_required, principal
 from builder.store import apps as app_records
 
 bp = Blueprint("runtime", __name__)
 
 
 @bp.get("/")
+@login_required
 def index() -> ResponseReturnValue:
-    tc = toolcrib()
-    with tc.store.session() as session:
-        apps = [(a.slug, a.title) for a in app_records.list_apps(session)
+    who = principal()
+    assert who is not None
+    with toolcrib().store.session() as session:
+        apps = [(a.id, a.slug, a.title) for a in app_records.list_apps(session)
                 if a.published_version_id is not None]
-    return render_template("index.html", apps=apps)
+    visible = [(slug, title) for app_id, slug, title in apps if can_use_app(who, app_id)]
+    return render_template("index.html", apps=visible)
 
 
 @bp.get("/apps/<slug>")
+@login_required
 def app_page(slug: str) -> ResponseReturnValue:
+    who = principal()
+    assert who is not None
     loaded = toolcrib().published.get(slug)
-    if loaded is None:
-        return render_template("not_found.html", what=f"app “{slug}”"), 404
+    if loaded is None or not can_use_app(who, loaded.app_id):
+        # The same answer whether the app exists or not: nothing to learn from probing.
+        return render_template("not_found.html", what=f"app “{slug}” for you"), 404
+    try:
+        allowlists.check(request.remote_addr, "app", slug)
+    except allowlists.AddressNotAllowed as exc:
+        return render_template("error.html", status=403, message=str(exc)), 403
     public = loaded.spec.public_json()
     public["version"] = loaded.version_number
     public["runUrl"] = url_for("api.run_query", slug=slug, name="__NAME__").replace(

@@ -19,6 +19,9 @@ import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, Request, Route, expect
 from sqlalchemy import Engine, create_engine, text
 
+from tests.auth_helpers import DEMO_OPERATOR_PASSWORD
+from tests.browser.signin import sign_in
+
 pytestmark = pytest.mark.browser
 
 APP_PATH = "/apps/order-shipping"
@@ -83,7 +86,7 @@ class OpsPage:
             self.problems.append(f"console error: {message.text}")
 
     def open(self, base_url: str) -> OpsPage:
-        self.page.goto(base_url + APP_PATH)
+        sign_in(self.page, base_url, "ops", DEMO_OPERATOR_PASSWORD, APP_PATH)
         expect(self.rows).to_have_count(PAGE_SIZE)
         return self
 
@@ -350,7 +353,7 @@ def test_failed_load_shows_the_error_in_the_table(page: Page, live_server: Any,
         status=502, content_type="application/json", body=json.dumps(failing)))
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
-    page.goto(live_server.url + APP_PATH)
+    sign_in(page, live_server.url, "ops", DEMO_OPERATOR_PASSWORD, APP_PATH)
     banner = page.locator('[data-widget="ordersTable"] .tc-table__error')
     expect(banner.locator(".tc-table__error-text")).to_have_text("数据库暂时不可用")
     expect(page.locator('[data-widget="addressText"] .tc-text__body')).to_have_text(

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from builder.store.models import Base
+from builder.store.all_models import Base
 
 config = context.config
 target_metadata = Base.metadata
