@@ -76,3 +76,15 @@ def recent_failed_signins(login: str, ip: str | None, window: timedelta) -> int:
                     AuditEvent.client_ip == ip),
             )
         ) or 0
+
+
+def admin_change(who: Principal, action: str, target: str, *,
+                 before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+                 outcome: str = "ok") -> None:
+    """Record an admin change (``action`` like ``datasource.update``), secrets masked."""
+    record("admin", outcome=outcome, who=who, detail={
+        "action": action,
+        "target": target,
+        "before": redact(before) if before is not None else None,
+        "after": redact(after) if after is not None else None,
+    })
