@@ -6,8 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from builder.errors import UserError
+from builder.security.auth import Principal
 from builder.store.models import AppRecord
-from builder.store.people_models import AppGrant
+from builder.store.people_models import AppGrant, Group, User
 
 
 class GrantError(UserError):
@@ -33,3 +34,62 @@ def grant(session: Session, app: AppRecord, *, user_id: int | None = None,
     session.add(row)
     session.flush()
     return row
+
+
+def can_manage_app(who: Principal, app: AppRecord) -> bool:
+    """Grant, revoke and publish: admins, and the developer who owns the app.
+
+    Apps imported by the CLI have no owner: only admins manage them.
+    """
+    if who.is_admin:
+        return True
+    return who.role == "developer" and app.owner_id is not None and app.owner_id == who.id
+
+
+def grants_of(session: Session, app: AppRecord) -> list[tuple[AppGrant, str, str]]:
+    """The app's grants as (grant, "user" or "group", name), users first, by name."""
+    rows: list[tuple[AppGrant, str, str]] = []
+    for row, name in session.execute(select(AppGrant, User.username).join(
+            User, User.id == AppGrant.user_id).where(AppGrant.app_id == app.id)):
+        rows.append((row, "user", name))
+    for row, name in session.execute(select(AppGrant, Group.name).join(
+            Group, Group.id == AppGrant.group_id).where(AppGrant.app_id == app.id)):
+        rows.append((row, "group", name))
+    return sorted(rows, key=lambda r: (r[1] != "user", r[2].lower()))
+
+
+def grant_to_user(session: Session, app: AppRecord, user: User, *,
+                  granted_by: int | None = None) -> tuple[AppGrant, bool]:
+    """Grant to an operator; (grant, created). Admins and developers use every app already."""
+    if user.role != "operator":
+        raise GrantError(f"{user.username} is {'an' if user.role == 'admin' else 'a'} "
+                         f"{user.role}: admins and developers use every app already; "
+                         "grant apps to operators")
+    existing = _existing(session, app, user_id=user.id)
+    if existing is not None:
+        return existing, False
+    return grant(session, app, user_id=user.id, granted_by=granted_by), True
+
+
+def grant_to_group(session: Session, app: AppRecord, group: Group, *,
+                   granted_by: int | None = None) -> tuple[AppGrant, bool]:
+    existing = _existing(session, app, group_id=group.id)
+    if existing is not None:
+        return existing, False
+    return grant(session, app, group_id=group.id, granted_by=granted_by), True
+
+
+def _existing(session: Session, app: AppRecord, *, user_id: int | None = None,
+              group_id: int | None = None) -> AppGrant | None:
+    return session.scalar(select(AppGrant).where(
+        AppGrant.app_id == app.id, AppGrant.user_id == user_id, AppGrant.group_id == group_id))
+
+
+def revoke(session: Session, app: AppRecord, grant_id: int) -> tuple[str, str]:
+    """Remove one of the app's grants; returns ("user" or "group", name) of who lost it."""
+    for row, kind, name in grants_of(session, app):
+        if row.id == grant_id:
+            session.delete(row)
+            session.flush()
+            return kind, name
+    raise GrantError("that grant no longer exists (was it just revoked?)")

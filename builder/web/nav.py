@@ -17,6 +17,7 @@ class NavItem:
 
 
 NAV: list[NavItem] = [
+    NavItem("editor.index", "Editor", ("admin", "developer")),
     NavItem("admin_apps.apps", "App access", ("admin", "developer")),
     NavItem("admin_users.users", "Users", ("admin",)),
     NavItem("admin_datasources.datasources", "Data sources", ("admin",)),
