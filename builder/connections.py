@@ -1,7 +1,9 @@
 """Live data-source objects (each owns a connection pool), built from the metadata records.
 
-An instance is rebuilt when its record changes (``updated_at``), so app servers never need to agree
-on anything held in memory: the metadata database stays the only truth.
+An instance is rebuilt when its record changes (``updated_at``) or the egress policy changes, so
+app servers never need to agree on anything held in memory: the metadata database stays the only
+truth. Every instance carries the egress guard (``builder/security/egress.py``), asked before each
+new connection; a policy change drops the pooled connections of the old instance.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import threading
 from datetime import datetime
 
 from builder.registry import Registry
+from builder.security import egress
 from builder.security.secretbox import SecretBox
 from builder.store import Store
 from builder.store import datasources as records
@@ -21,25 +24,41 @@ class Connections:
         self._store = store
         self._box = box
         self._kinds = kinds
-        self._live: dict[str, tuple[datetime, DataSource]] = {}
+        self._live: dict[str, tuple[tuple[datetime, tuple[object, ...]], DataSource]] = {}
         self._lock = threading.Lock()
 
     def get(self, name: str) -> DataSource:
-        """The data source called ``name``; raises ``UnknownDataSource``."""
+        """The data source called ``name``; raises ``UnknownDataSource``, ``SecretKeyError``, or
+        ``ConnectionFailure`` when the egress guard refuses its host."""
         with self._store.session() as session:
             record = records.get(session, name)
             kind, sealed = record.kind, record.config_sealed
             updated_at, read_only = record.updated_at, record.read_only
+            policy = egress.load_policy(session)
+        version = (updated_at, policy.fingerprint)
         with self._lock:
             cached = self._live.get(name)
-            if cached and cached[0] == updated_at:
+            if cached and cached[0] == version:
                 return cached[1]
-            config = {**self._box.open(sealed), "read_only": read_only}
-            source = self._kinds.get(kind)(name, config)
-            self._live[name] = (updated_at, source)
-        if cached:
-            cached[1].close()
-        return source
+        config = {**self._box.open(sealed), "read_only": read_only}
+        source = self._kinds.get(kind)(name, config)
+        source.egress_guard = policy.check
+        try:
+            # Once per (re)build; SQL sources also ask before every new connection.
+            source.check_egress()
+        except Exception:
+            source.close()
+            raise
+        with self._lock:
+            current = self._live.get(name)
+            if current and current[0] == version:  # another thread built it meanwhile
+                keep, drop = current[1], source
+            else:
+                self._live[name] = (version, source)
+                keep, drop = source, (current[1] if current else None)
+        if drop is not None:
+            drop.close()
+        return keep
 
     def close(self) -> None:
         with self._lock:

@@ -1,11 +1,14 @@
 """Built-in data source kinds. Add one by writing a ``DataSource`` subclass and listing it here.
 
 A kind is offered only when its driver imports (as Redash does with its query runners), so a
-server without, say, PyMySQL simply has no MySQL kind instead of failing at start-up.
+server without, say, PyMySQL simply has no MySQL kind instead of failing at start-up. Each class
+declares the URL ``schemes`` it takes (``mongodb``, ``mongodb+srv``...): the scheme -> kind map is
+derived from the registry, so adding a kind is one module and one line below.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from builder.registry import Registry, load_object, plugin_paths
@@ -15,18 +18,10 @@ DEFAULT_DATASOURCES: list[str] = [
     "datasources.sql:SQLiteSource",
     "datasources.sql:MySQLSource",
     "datasources.sql:PostgresSource",
+    "datasources.mongo:MongoSource",
 ]
 
 ENTRY_POINT_GROUP = "toolcrib.datasources"
-
-#: URL scheme (before any ``+driver``) -> data source kind.
-URL_SCHEMES: dict[str, str] = {
-    "sqlite": "sqlite",
-    "mysql": "mysql",
-    "mariadb": "mysql",
-    "postgresql": "postgresql",
-    "postgres": "postgresql",
-}
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +49,33 @@ def build_registry(extra: list[str] | None = None) -> Registry[type[DataSource]]
     return registry
 
 
-def kind_for_url(url: str) -> str:
-    """The data source kind of a connection URL (``postgresql+psycopg://...`` -> postgresql)."""
-    scheme = url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else ""
-    try:
-        return URL_SCHEMES[scheme]
-    except KeyError:
-        known = ", ".join(f"{s}://" for s in URL_SCHEMES)
-        shown = f"{scheme!r}" if scheme else "none"
-        raise ValueError(f"unknown data source URL scheme {shown}; use one of {known}") from None
+def url_schemes(registry: Registry[type[DataSource]] | None = None) -> dict[str, str]:
+    """URL scheme -> data source kind, from the ``schemes`` each registered class declares."""
+    registry = registry if registry is not None else _default_registry()
+    schemes: dict[str, str] = {}
+    for kind, cls in registry.all().items():
+        for scheme in getattr(cls, "schemes", ()):
+            if schemes.setdefault(scheme.lower(), kind) != kind:
+                raise ValueError(f"URL scheme {scheme!r} is claimed by the data source kinds "
+                                 f"{schemes[scheme.lower()]!r} and {kind!r}")
+    return schemes
+
+
+def kind_for_url(url: str, registry: Registry[type[DataSource]] | None = None) -> str:
+    """The data source kind of a connection URL (``postgresql+psycopg://...`` -> postgresql).
+
+    The whole scheme is looked up first (``mongodb+srv``), then the part before ``+driver``.
+    """
+    schemes = url_schemes(registry)
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    for candidate in (scheme, scheme.split("+", 1)[0]):
+        if candidate and candidate in schemes:
+            return schemes[candidate]
+    known = ", ".join(f"{s}://" for s in schemes)
+    shown = f"{scheme!r}" if scheme else "none"
+    raise ValueError(f"unknown data source URL scheme {shown}; use one of {known}")
+
+
+@functools.lru_cache(maxsize=1)
+def _default_registry() -> Registry[type[DataSource]]:
+    return build_registry()

@@ -8,6 +8,7 @@ as driver parameters, runs with the limits, and answers a :class:`QueryResult`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -39,6 +40,80 @@ class DataSourceUnavailable(QueryError):
 
     status = 502
     code = "datasource_unavailable"
+
+
+#: Why a connection attempt failed (``ConnectionFailure.kind``), with a title for people.
+FAILURE_KINDS: dict[str, str] = {
+    "unknown_host": "Unknown host",
+    "connection_refused": "Connection refused",
+    "timeout": "Timed out",
+    "unreachable": "Network unreachable",
+    "wrong_password": "Wrong user name or password",
+    "unknown_database": "Unknown database",
+    "database_denied": "No access to the database",
+    "tls_required": "The server requires TLS",
+    "tls_failed": "TLS failed",
+    "not_allowed": "This server's address is not allowed",
+    "wrong_service": "Not a database server of this kind",
+    "missing_file": "Database file not found",
+    "egress_refused": "Refused by the egress guard",
+    "other": "Cannot connect",
+}
+
+#: What to check for each kind, unless the data source gives more precise advice.
+FAILURE_ADVICE: dict[str, str] = {
+    "unknown_host": "Check the host name for typos. A name that only resolves inside a private "
+                    "network or VPN must resolve from this server too.",
+    "connection_refused": "Nothing accepts connections on that port: check the port, that the "
+                          "database server is running and that it listens on the network, not "
+                          "only on localhost.",
+    "timeout": "No answer in time: a firewall or security group is probably dropping this "
+               "server's packets. For a cloud database, add this server's egress IP (below) to "
+               "its allowlist; check the host and port.",
+    "unreachable": "This server has no route to that address: check the host, VPN or peering.",
+    "wrong_password": "Check the user name and password (passwords are case-sensitive), and that "
+                      "the user may connect from this server's address.",
+    "unknown_database": "Check the database name (it is case-sensitive on most servers), or "
+                        "create the database.",
+    "database_denied": "Grant the user access to this database, or use another user.",
+    "tls_required": "The server refuses unencrypted connections: set TLS mode to require (or "
+                    "a verifying mode with the server's CA).",
+    "tls_failed": "Check the TLS mode: the server may not offer TLS, or its certificate does not "
+                  "verify against the CA and host name given.",
+    "not_allowed": "The database server does not accept connections from this server's "
+                   "address: add this server's egress IP (below) to the database's allowlist "
+                   "(pg_hba.conf, the user's host, or the cloud console).",
+    "wrong_service": "Something answered on that port, but not a database of this kind: check "
+                     "the port and the kind.",
+    "missing_file": "Check the path; the file must exist and be readable by the Toolcrib "
+                    "server's user.",
+    "egress_refused": "An admin can allow the host under Data sources → Egress.",
+    "other": "Check the host, port and credentials; the database's own message is above.",
+}
+
+
+class ConnectionFailure(DataSourceUnavailable):
+    """A connection attempt failed for a known reason.
+
+    ``kind`` is one of :data:`FAILURE_KINDS`; ``message`` names the data source and where it
+    points (never a password); ``advice`` says what to check. Raised by ``test_connection`` and
+    by any query that cannot connect, so the API answers it like any ``DataSourceUnavailable``.
+    """
+
+    def __init__(self, kind: str, message: str, advice: str | None = None, *,
+                 status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message, status=status, code=code)
+        self.kind = kind if kind in FAILURE_KINDS else "other"
+        self.advice = advice if advice is not None else FAILURE_ADVICE[self.kind]
+
+    @property
+    def title(self) -> str:
+        return FAILURE_KINDS[self.kind]
+
+
+#: Called with (host, port) before a data source opens a network connection; raises
+#: ``ConnectionFailure`` (kind ``egress_refused`` or ``unknown_host``) to stop it.
+EgressGuard = Callable[[str, int | None], None]
 
 
 class DataSourceQueryFailed(QueryError):
@@ -129,7 +204,10 @@ class QueryResult:
 @dataclass
 class ConnectionInfo:
     server_version: str
+    #: One round trip of a trivial statement on the open connection.
     latency_ms: float
+    #: Opening the connection (DNS, TCP, TLS, sign-in), when measured.
+    connect_ms: float | None = None
 
 
 @dataclass
@@ -154,6 +232,8 @@ class DataSource(ABC):
     def __init__(self, name: str, config: dict[str, Any]) -> None:
         self.name = name
         self.config = config
+        #: Set by the server (``builder/connections.py``): checks every host before connecting.
+        self.egress_guard: EgressGuard | None = None
 
     @classmethod
     @abstractmethod
@@ -165,8 +245,33 @@ class DataSource(ABC):
         """The configuration for a connection URL (``toolcrib datasource add --url``)."""
         raise ValueError(f"a {cls.title} data source cannot be configured from a URL")
 
+    def network_targets(self) -> list[tuple[str, int | None]]:
+        """The (host, port) pairs this data source connects to; none for local files.
+
+        The egress guard checks each before a connection is opened: a kind that talks to the
+        network returns its hosts here and calls :meth:`check_egress` before connecting.
+        """
+        return []
+
+    def check_egress(self) -> None:
+        """Ask the egress guard about every network target (raises ``ConnectionFailure``)."""
+        if self.egress_guard is None:
+            return
+        for host, port in self.network_targets():
+            try:
+                self.egress_guard(host, port)
+            except ConnectionFailure as exc:
+                if exc.kind != "unknown_host":
+                    raise
+                raise ConnectionFailure(exc.kind, f"cannot connect to data source {self.name!r}: "
+                                                  f"{exc.message}") from None
+
     @abstractmethod
-    def test_connection(self) -> ConnectionInfo: ...
+    def test_connection(self) -> ConnectionInfo:
+        """Connect once, quickly (a few seconds at most), and report the server.
+
+        Raises :class:`ConnectionFailure` with the reason when it cannot connect.
+        """
 
     @abstractmethod
     def run(self, request: QueryRequest) -> QueryResult: ...

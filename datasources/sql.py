@@ -18,15 +18,28 @@ from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL
+from sqlalchemy.pool import NullPool
 
 from builder.queries import CompiledSQL
 from datasources.sql_base import Cleanup, SQLSource
-from datasources.sql_support import server_schema, sqlite_schema
+from datasources.sql_support import (
+    mysql_failure_kind,
+    pg_failure_kind,
+    server_schema,
+    sqlite_schema,
+)
 
 __all__ = ["MySQLSource", "PostgresSource", "SQLSource", "SQLiteSource"]
 
 def _port(cfg: dict[str, Any]) -> int | None:
     return int(cfg["port"]) if cfg.get("port") else None
+
+
+def _pool_options(cfg: dict[str, Any], probe: bool) -> dict[str, Any]:
+    """A pool for serving queries; a probe opens one connection and keeps none."""
+    if probe:
+        return {"poolclass": NullPool}
+    return {"pool_size": int(cfg.get("pool_size", 5)), "pool_pre_ping": True}
 
 
 # --- SQLite -------------------------------------------------------------------------------------
@@ -78,13 +91,12 @@ class SQLiteSource(SQLSource):
     def _where(self) -> str:
         return str(self._safe_settings().get("path", ""))
 
-    def _create_engine(self) -> Engine:
+    def _create_engine(self, probe: bool = False) -> Engine:
         path = self.settings()["path"]
         # mode=rw: a mistyped path is an error, not a new empty database.
         url = URL.create("sqlite", database=f"file:{quote(str(path))}",
                          query={"mode": "rw", "uri": "true"})
-        engine = create_engine(url, pool_size=int(self.config.get("pool_size", 5)),
-                               pool_pre_ping=True,
+        engine = create_engine(url, **_pool_options(self.config, probe),
                                connect_args={"timeout": self.busy_timeout_s,
                                              "detect_types": sqlite3.PARSE_DECLTYPES})
 
@@ -106,6 +118,11 @@ class SQLiteSource(SQLSource):
         # SQLite has no statement timeout: abort from the VM's progress callback instead.
         raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
         return lambda: raw.set_progress_handler(None, 0)
+
+    def _failure_kind(self, exc: BaseException, message: str) -> tuple[str, str | None]:
+        if "unable to open database file" in message:
+            return "missing_file", None
+        return "other", None
 
     def _is_timeout(self, orig: BaseException) -> bool:
         return isinstance(orig, sqlite3.OperationalError) and str(orig) == "interrupted"
@@ -145,19 +162,32 @@ class MySQLSource(SQLSource):
                   "password": u.password, "sslmode": u.query.get("ssl_mode")}
         return {k: v for k, v in config.items() if v is not None}
 
-    def _create_engine(self) -> Engine:
+    def network_targets(self) -> list[tuple[str, int | None]]:
+        # PyMySQL connects over TCP to localhost when no host is given.
+        return super().network_targets() or [("localhost", _port(self._safe_settings())
+                                               or self.default_port)]
+
+    def _create_engine(self, probe: bool = False) -> Engine:
         cfg = self.settings()
         url = URL.create("mysql+pymysql", username=cfg.get("user"), password=cfg.get("password"),
                          host=cfg.get("host"), port=_port(cfg),
                          database=cfg.get("database"), query={"charset": "utf8mb4"})
-        connect_args: dict[str, Any] = {"connect_timeout": int(cfg.get("connect_timeout_s", 10))}
+        timeout = self._connect_timeout(probe)
+        connect_args: dict[str, Any] = {"connect_timeout": timeout}
+        if probe:  # PyMySQL's connect timeout ends at TCP connect: bound the handshake too
+            connect_args.update(read_timeout=timeout, write_timeout=timeout)
         sslmode = cfg.get("sslmode", "disabled")
         if sslmode == "required":
             connect_args["ssl"] = {"check_hostname": False}
         elif sslmode == "verify_identity":
             connect_args["ssl"] = {"ca": cfg.get("ssl_ca"), "check_hostname": True}
-        return create_engine(url, pool_size=int(cfg.get("pool_size", 5)), pool_pre_ping=True,
-                             pool_recycle=3600, connect_args=connect_args)
+        return create_engine(url, **_pool_options(cfg, probe), pool_recycle=3600,
+                             connect_args=connect_args)
+
+    def _failure_kind(self, exc: BaseException, message: str) -> tuple[str, str | None]:
+        args: tuple[Any, ...] = getattr(exc, "args", ())
+        code = args[0] if args and isinstance(args[0], int) else None
+        return mysql_failure_kind(code, message) or ("other", None)
 
     def _prepare(self, conn: Connection, timeout: float, row_limit: int | None) -> Cleanup | None:
         """One SET per run (re-applied every time, so a query cannot switch them off for later).
@@ -216,16 +246,28 @@ class PostgresSource(SQLSource):
                   "password": u.password, "sslmode": u.query.get("sslmode")}
         return {k: v for k, v in config.items() if v is not None}
 
-    def _create_engine(self) -> Engine:
+    def network_targets(self) -> list[tuple[str, int | None]]:
+        """Each host of a (comma-separated) host list; a socket directory is not a host."""
+        cfg = self._safe_settings()
+        port = _port(cfg) or self.default_port
+        return [(host.strip(), port) for host in str(cfg.get("host") or "").split(",")
+                if host.strip() and not host.strip().startswith("/")]
+
+    def _create_engine(self, probe: bool = False) -> Engine:
         cfg = self.settings()
-        query = {"connect_timeout": str(int(cfg.get("connect_timeout_s", 10))),
+        query = {"connect_timeout": str(self._connect_timeout(probe)),
                  "application_name": "toolcrib"}
         if cfg.get("sslmode"):
             query["sslmode"] = str(cfg["sslmode"])
         url = URL.create("postgresql+psycopg", username=cfg.get("user"),
                          password=cfg.get("password"), host=cfg.get("host"),
                          port=_port(cfg), database=cfg.get("database"), query=query)
-        return create_engine(url, pool_size=int(cfg.get("pool_size", 5)), pool_pre_ping=True)
+        return create_engine(url, **_pool_options(cfg, probe))
+
+    def _failure_kind(self, exc: BaseException, message: str) -> tuple[str, str | None]:
+        if type(exc).__name__ == "ConnectionTimeout":  # psycopg.errors.ConnectionTimeout
+            return "timeout", None
+        return pg_failure_kind(message) or ("other", None)
 
     def _stream(self, compiled: CompiledSQL) -> Any:
         # A server-side cursor: psycopg would otherwise load the whole result before fetchmany.

@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 from time import perf_counter
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import Connection, Engine, event, inspect, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine.reflection import ObjectKind
@@ -24,6 +24,7 @@ from sqlalchemy.engine.reflection import ObjectKind
 from builder.queries import CompiledSQL, compile_sql, is_select, probe_columns, wrap_page
 from datasources.base import (
     ColumnInfo,
+    ConnectionFailure,
     ConnectionInfo,
     DataSource,
     DataSourceQueryFailed,
@@ -38,9 +39,13 @@ from datasources.base import (
     RowCountMismatch,
     TableInfo,
 )
-from datasources.sql_support import driver_message, json_rows, scrub
+from datasources.sql_support import driver_message, json_rows, network_failure_kind, scrub
 
 Cleanup = Callable[[], None]
+
+#: ``test_connection`` gives up connecting after this many seconds (whatever the data source's
+#: own connect timeout), so an admin gets an answer within 5 s.
+PROBE_CONNECT_TIMEOUT_S = 4
 
 
 def _plural(n: int) -> str:
@@ -123,15 +128,29 @@ class SQLSource(DataSource):
         port = f":{cfg['port']}" if cfg.get("port") else ""
         return f"{cfg.get('host', '')}{port}/{cfg.get('database', '')}"
 
+    def _connect_timeout(self, probe: bool) -> int:
+        configured = int(self._safe_settings().get("connect_timeout_s") or 10)
+        return min(configured, PROBE_CONNECT_TIMEOUT_S) if probe else configured
+
     # --- engine and sessions --------------------------------------------------------------------
 
-    def _create_engine(self) -> Engine:
+    def _create_engine(self, probe: bool = False) -> Engine:
+        """The engine; ``probe``: no pool and short timeouts (``test_connection``)."""
         raise NotImplementedError
+
+    def _guarded(self, engine: Engine) -> Engine:
+        """Ask the egress guard before every new connection (the host may resolve anew)."""
+
+        @event.listens_for(engine, "do_connect")
+        def _check(*_args: Any) -> None:
+            self.check_egress()
+
+        return engine
 
     def engine(self) -> Engine:
         with self._lock:
             if self._engine is None:
-                self._engine = self._create_engine()
+                self._engine = self._guarded(self._create_engine())
             return self._engine
 
     def close(self) -> None:
@@ -155,12 +174,18 @@ class SQLSource(DataSource):
     def _is_read_only_error(self, orig: BaseException) -> bool:
         raise NotImplementedError
 
+    def _failure_kind(self, exc: BaseException, message: str) -> tuple[str, str | None]:
+        """Why connecting failed: (kind, advice or None for the kind's default)."""
+        return network_failure_kind(message) or "other", None
+
     def _unavailable(self, exc: BaseException, lost: bool = False) -> DataSourceUnavailable:
         cfg = self._safe_settings()
-        reason = scrub(driver_message(exc), [cfg.get("password")])
+        raw = driver_message(exc)
+        reason = scrub(raw, [cfg.get("password")])
         verb = "lost the connection to" if lost else "cannot connect to"
-        return DataSourceUnavailable(f"{verb} data source {self.name!r} ({self._where()}): "
-                                     f"{reason}")
+        kind, advice = self._failure_kind(getattr(exc, "orig", None) or exc, raw)
+        return ConnectionFailure(kind, f"{verb} data source {self.name!r} ({self._where()}): "
+                                       f"{reason}", advice)
 
     def _query_error(self, exc: sa_exc.StatementError, timeout: float) -> QueryError:
         orig = exc.orig if exc.orig is not None else exc
@@ -265,13 +290,37 @@ class SQLSource(DataSource):
         return QueryResult(rows=json_rows(columns, raw[:paged.size]), columns=columns,
                            total=total, has_more=len(raw) > paged.size)
 
+    def network_targets(self) -> list[tuple[str, int | None]]:
+        cfg = self._safe_settings()
+        host = cfg.get("host")
+        if not host:
+            return []
+        port = int(cfg["port"]) if cfg.get("port") else getattr(self, "default_port", None)
+        return [(str(host), port)]
+
     def test_connection(self) -> ConnectionInfo:
-        with self._transaction(self._timeout(Limits())) as conn:
+        """Connect once on a fresh connection (not the pool) with short timeouts."""
+        engine = self._guarded(self._create_engine(probe=True))
+        try:
             started = perf_counter()
-            conn.execute(text("SELECT 1")).scalar()
-            latency = (perf_counter() - started) * 1000
-            version = self._server_version(conn)
-        return ConnectionInfo(server_version=version, latency_ms=latency)
+            try:
+                conn = engine.connect()
+            except QueryError:
+                raise
+            except Exception as exc:  # driver, network or configuration
+                raise self._unavailable(exc) from None
+            connect_ms = (perf_counter() - started) * 1000
+            with conn:
+                try:
+                    started = perf_counter()
+                    conn.execute(text("SELECT 1")).scalar()
+                    latency = (perf_counter() - started) * 1000
+                    version = self._server_version(conn)
+                except sa_exc.StatementError as exc:
+                    raise self._query_error(exc, PROBE_CONNECT_TIMEOUT_S) from exc
+        finally:
+            engine.dispose()
+        return ConnectionInfo(server_version=version, latency_ms=latency, connect_ms=connect_ms)
 
     def _server_version(self, conn: Connection) -> str:
         raise NotImplementedError

@@ -93,6 +93,105 @@ def driver_message(exc: BaseException) -> str:
     return one_line(text) or type(orig).__name__
 
 
+# --- why a connection failed ------------------------------------------------------------------
+
+#: (kind, phrases) checked in order against a lower-cased driver or socket message.
+_NETWORK_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("unknown_host", ("name or service not known", "nodename nor servname",
+                      "failed to resolve host", "could not translate host name",
+                      "temporary failure in name resolution",
+                      "no address associated with hostname", "getaddrinfo failed",
+                      "unknown host")),
+    ("connection_refused", ("connection refused",)),
+    ("unreachable", ("no route to host", "network is unreachable", "host is unreachable")),
+    ("timeout", ("timed out", "timeout expired", "connection timeout")),
+)
+
+
+def network_failure_kind(message: str) -> str | None:
+    """The failure kind of a socket-level message (DNS, refused, unreachable, timeout)."""
+    lowered = message.lower()
+    for kind, phrases in _NETWORK_PHRASES:
+        if any(phrase in lowered for phrase in phrases):
+            return kind
+    return None
+
+
+def pg_failure_kind(message: str) -> tuple[str, str | None] | None:
+    """(kind, advice or None for the default) for a libpq / psycopg connection message."""
+    m = message.lower()
+    if "password authentication failed" in m or "no password supplied" in m or (
+            "role " in m and "does not exist" in m):
+        return "wrong_password", None
+    if "database " in m and "does not exist" in m:
+        return "unknown_database", None
+    if "permission denied for database" in m or "connect privilege" in m:
+        return "database_denied", None
+    if "no pg_hba.conf entry" in m or "pg_hba.conf rejects connection" in m:
+        tried_tls = "ssl encryption" in m or "ssl on" in m or "gss encryption" in m
+        unencrypted = "no encryption" in m or "ssl off" in m
+        if unencrypted and not tried_tls:
+            return "tls_required", (
+                "The server refused an unencrypted connection: set TLS mode to require (or "
+                "verify-full with the server's CA). If it is still refused, the server does "
+                "not accept this server's address at all: ask for it to be added to "
+                "pg_hba.conf or the cloud allowlist.")
+        return "not_allowed", None
+    if "ssl connection is required" in m or ("ssl required" in m and "but ssl was" not in m):
+        return "tls_required", None
+    if "server does not support ssl" in m:
+        return "tls_failed", ("The server does not offer TLS but TLS mode requires it: "
+                              "enable TLS on the database server, or choose TLS mode "
+                              "prefer/disable on a trusted network.")
+    if "certificate" in m or "ssl error" in m or "sslmode" in m:
+        return "tls_failed", None
+    if "invalid response to ssl negotiation" in m or "expected authentication request" in m:
+        return "wrong_service", None
+    kind = network_failure_kind(message)
+    return (kind, None) if kind else None
+
+
+#: PyMySQL / MariaDB / MySQL error numbers of connection failures.
+_MYSQL_CODES: dict[int, str] = {
+    1045: "wrong_password",   # Access denied for user (using password: YES/NO)
+    1698: "wrong_password",   # Access denied (auth plugin)
+    1049: "unknown_database",
+    1044: "unknown_database",  # Access denied for user to database (also when it is missing)
+    1130: "not_allowed",      # Host is not allowed to connect
+    3159: "tls_required",     # insecure transport prohibited (MySQL)
+    2026: "tls_failed",       # SSL connection error / server has no SSL
+}
+
+
+def mysql_failure_kind(code: int | None, message: str) -> tuple[str, str | None] | None:
+    """(kind, advice or None) for a PyMySQL connection error ``(code, message)``."""
+    m = message.lower()
+    if "insecure transport" in m or "secure transport" in m:
+        return "tls_required", None
+    kind = _MYSQL_CODES.get(code) if code is not None else None
+    if kind == "wrong_password":
+        return kind, ("Check the user name and password (passwords are case-sensitive) and "
+                      "that the account may connect from this server's address "
+                      "(user@host). An account created with REQUIRE SSL also answers "
+                      "'access denied' without TLS: then set TLS mode to required.")
+    if kind == "unknown_database" and code == 1044:
+        return kind, ("MySQL and MariaDB answer 'access denied' both for a database that does "
+                      "not exist and for one this user may not use: check the database name "
+                      "(case-sensitive on most servers), or GRANT the user access to it.")
+    if kind == "not_allowed":
+        return kind, ("The server has no account for this user from this server's address: "
+                      "create 'user'@'<this server's egress IP>' (below) or widen the host part.")
+    if kind == "tls_failed" and "doesn't support" in m:
+        return kind, ("The server does not offer TLS but TLS mode requires it: enable TLS on "
+                      "the database server, or set TLS mode to disabled on a trusted network.")
+    if kind:
+        return kind, None
+    if "packet sequence" in m or "malformed packet" in m or "bad handshake" in m:
+        return "wrong_service", None
+    network = network_failure_kind(message)
+    return (network, None) if network else None
+
+
 # --- configuration schemas ---------------------------------------------------------------------
 
 _COMMON: dict[str, Any] = {

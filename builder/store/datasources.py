@@ -30,6 +30,16 @@ def add(session: Session, box: SecretBox, *, name: str, kind: str, config: dict[
     return record
 
 
+def update(session: Session, box: SecretBox, name: str, *, config: dict[str, Any],
+           read_only: bool) -> DataSourceRecord:
+    """Replace the configuration of ``name`` (its ``updated_at`` moves, so live sources reload)."""
+    record = get(session, name)
+    record.config_sealed = box.seal(config)
+    record.read_only = read_only
+    session.flush()
+    return record
+
+
 def get(session: Session, name: str) -> DataSourceRecord:
     record = session.scalar(select(DataSourceRecord).where(DataSourceRecord.name == name))
     if record is None:
