@@ -61,7 +61,7 @@ class AuditEvent(Base):
     client_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     app_slug: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
     app_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    query_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    query_name: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
     datasource: Mapped[str | None] = mapped_column(String(100), nullable=True)
     #: ok, or an error code (bad_input, row_count_mismatch, timeout, forbidden, ...)
     outcome: Mapped[str] = mapped_column(String(40), index=True)
@@ -69,3 +69,8 @@ class AuditEvent(Base):
     duration_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
     #: JSON: bound values (secrets redacted), before/after of admin changes, messages.
     detail: Mapped[str] = mapped_column(Text, default="{}")
+
+    #: The audit page's filters (migration 0003): a user's name, and failed sign-ins under a name
+    #: (actor_id NULL); an app's query.
+    __table_args__ = (Index("ix_audit_events_actor", "actor", "actor_id"),
+                      Index("ix_audit_events_app_query", "app_slug", "query_name"))
