@@ -26,23 +26,38 @@ def app_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))
 
 
-def import_directory(tc: Toolcrib, directory: Path, *, publish: bool) -> Iterator[str]:
-    """Validate every file first; import only when all are valid (nothing half-imported)."""
+def import_directory(tc: Toolcrib, directory: Path, *, publish: bool,
+                     skip_missing_datasources: bool = False) -> Iterator[str]:
+    """Validate every file first; import only when all are valid (nothing half-imported).
+
+    ``skip_missing_datasources`` (the demo's choice): a file that is valid but names a data
+    source this instance does not have is left out with a message saying which, instead of
+    stopping the whole import.
+    """
     files = app_files(directory)
     with tc.store.session() as session:
         known = ds_records.names(session)
     loaded = []
+    skipped: list[str] = []
     problems: list[str] = []
     for path in files:
         text = path.read_text(encoding="utf-8")
         try:
-            spec = appspec.load_app(text, str(path), widgets=tc.widgets, datasource_names=known)
+            spec = appspec.load_app(text, str(path), widgets=tc.widgets,
+                                    datasource_names=None if skip_missing_datasources else known)
         except appspec.AppSpecError as exc:
             problems.extend(str(p) for p in exc.problems)
+            continue
+        missing = sorted({q.datasource for q in spec.queries.values()} - set(known))
+        if missing:  # only when skipping: otherwise load_app has reported them
+            names = ", ".join(repr(m) for m in missing)
+            skipped.append(f"{spec.slug}: skipped {path.name}: it uses the data source"
+                           f"{'s' if len(missing) > 1 else ''} {names}, not set up here")
             continue
         loaded.append((path, text, spec))
     if problems:
         raise AppFilesError("nothing imported:\n" + "\n".join(problems))
+    yield from skipped
     with tc.store.session() as session:
         for path, text, spec in loaded:
             version = app_records.latest_version(session, spec.slug)
