@@ -1,4 +1,5 @@
-"""``toolcrib`` command line: serve, demo, validate, db, datasource, apps."""
+"""``toolcrib`` command line: serve, demo, validate, db, datasource, apps, user, allowlist,
+audit."""
 
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_server_options(demo)
     demo.add_argument("--orders", type=int, default=1500, help="orders in a new demo database")
     demo.add_argument("--no-serve", action="store_true", help="set up only")
+    demo.add_argument("--mongo-url", default=None, metavar="URL",
+                      help="also seed a MongoDB shop there and add the MongoDB app "
+                           "(mongodb://host:27017/shop)")
     demo.set_defaults(handler=commands.demo)
 
     validate = sub.add_parser("validate", help="check app files (exit status 1 on problems)")
@@ -52,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     ds = sub.add_parser("datasource", help="data sources").add_subparsers(
         dest="ds", required=True)
     add = ds.add_parser("add", help="register a data source")
-    add.add_argument("name")
+    add.add_argument("name", metavar="NAME")
     add.add_argument("--url", required=True,
                      help="SQLAlchemy-style URL, e.g. postgresql://user:pw@host/db")
     add.add_argument("--read-only", action="store_true")
@@ -60,10 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.set_defaults(handler=commands.datasource_add)
     ds.add_parser("list", help="list data sources").set_defaults(handler=commands.datasource_list)
     test = ds.add_parser("test", help="test a data source's connection")
-    test.add_argument("name")
+    test.add_argument("name", metavar="NAME")
     test.set_defaults(handler=commands.datasource_test)
     remove = ds.add_parser("remove", help="remove a data source")
-    remove.add_argument("name")
+    remove.add_argument("name", metavar="NAME")
     remove.set_defaults(handler=commands.datasource_remove)
 
     apps = sub.add_parser("apps", help="apps as YAML files").add_subparsers(
@@ -76,7 +80,56 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("directory", type=Path)
     exp.set_defaults(handler=commands.apps_export)
     apps.add_parser("list", help="list apps").set_defaults(handler=commands.apps_list)
+    _add_user_commands(sub)
+    _add_policy_commands(sub)
     return parser
+
+
+def _add_policy_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from builder import commands_policy
+
+    commands_policy.add_parsers(sub)
+
+
+def _add_user_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from builder import commands_users as users
+    from builder.store.people_models import ROLES
+
+    user = sub.add_parser("user", help="users, roles, passwords, API tokens, app grants"
+                          ).add_subparsers(dest="user", required=True)
+    create = user.add_parser("create", help="add a user (prints a generated password once)")
+    create.add_argument("name", metavar="NAME")
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--email", default=None)
+    create.add_argument("--password-stdin", action="store_true",
+                        help="read the password from the first line of standard input")
+    create.set_defaults(handler=users.user_create)
+    user.add_parser("list", help="list users").set_defaults(handler=users.user_list)
+    set_role = user.add_parser("set-role", help="change a user's role")
+    set_role.add_argument("name", metavar="NAME")
+    set_role.add_argument("role", choices=ROLES)
+    set_role.set_defaults(handler=users.user_set_role)
+    for verb, handler, text in (
+            ("disable", users.user_disable, "disable a user (ends sessions, stops tokens)"),
+            ("enable", users.user_enable, "enable a disabled user")):
+        command = user.add_parser(verb, help=text)
+        command.add_argument("name", metavar="NAME")
+        command.set_defaults(handler=handler)
+    reset = user.add_parser("reset-password",
+                            help="set a new password (generated and printed once by default)")
+    reset.add_argument("name", metavar="NAME")
+    reset.add_argument("--password-stdin", action="store_true",
+                       help="read the password from the first line of standard input")
+    reset.set_defaults(handler=users.user_reset_password)
+    token = user.add_parser("token", help="create an API token for a user (printed once)")
+    token.add_argument("name", metavar="NAME")
+    token.add_argument("--name", dest="label", required=True, metavar="LABEL",
+                       help="what the token is for, e.g. 'nightly export'")
+    token.set_defaults(handler=users.user_token)
+    grant = user.add_parser("grant", help="let an operator use an app")
+    grant.add_argument("name", metavar="NAME")
+    grant.add_argument("app", metavar="APP_SLUG")
+    grant.set_defaults(handler=users.user_grant)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -53,11 +53,13 @@ def demo(args: argparse.Namespace) -> int:
     # `toolcrib serve` (production, behind TLS) keeps them Secure unless told otherwise.
     os.environ.setdefault("TOOLCRIB_SECURE_COOKIES", "0")
     with _toolcrib() as tc:
-        for line in set_up_demo(tc, orders=args.orders):
+        for line in set_up_demo(tc, orders=args.orders, mongo_url=args.mongo_url):
             print(line, flush=True)
     if args.no_serve:
         return 0
     print(f"\nOpen http://{args.host}:{args.port}/apps/order-shipping\n", flush=True)
+    if args.mongo_url:
+        print(f"MongoDB: http://{args.host}:{args.port}/apps/order-shipping-mongo\n", flush=True)
     _serve(args)
     return 0
 

@@ -13,6 +13,9 @@
 #   npm name | exact version | dist.integrity (`npm view NAME@VERSION dist.integrity`) |
 #   folder under static/vendor/ | space-separated "path/in/package=>file name" pairs
 # The package's LICENSE file is always copied as well.
+#
+# Bundles built with esbuild by scripts/vendor-bundles.sh (CodeMirror 6, yaml) are listed in
+# BUNDLES: this script does not rebuild them, it only lists their files and checksums in the README.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,6 +24,14 @@ README="$VENDOR/README.md"
 
 PACKAGES=(
   "tabulator-tables|6.5.3|sha512-nJ2QaqZzQvd9B4rf4LBnRxfb6sSqA/BX2OsXnSJ2d8k21oXDSTtFtOUrDap04a/6BDGivC/MByCxy43ugadJIg==|tabulator|dist/js/tabulator.min.js=>tabulator.min.js dist/css/tabulator.min.css=>tabulator.min.css dist/css/tabulator_simple.min.css=>tabulator_simple.min.css"
+  "gridstack|14.1.0|sha512-nF6asbGVnIJH7N9pa+DCaSBGAoEvTNS7jYHUJfcNN+5bTD3a4pLEKvGia7W/6NbjiJWms9e3Zih1YuU4coT3QA==|gridstack|dist/gridstack-all.js=>gridstack-all.js dist/gridstack-all.js.LICENSE.txt=>gridstack-all.js.LICENSE.txt dist/gridstack.min.css=>gridstack.min.css"
+)
+
+# Folders built by scripts/vendor-bundles.sh. Format (| separated):
+#   what went in | license | folder under static/vendor/
+BUNDLES=(
+  "\`codemirror@6.0.2\` + \`@codemirror/lang-sql@6.10.0\` + \`@codemirror/lang-yaml@6.1.3\` (esbuild IIFE, global \`CM6\`)|MIT|codemirror6"
+  "\`yaml@2.9.1\` (esbuild IIFE, global \`YAML\`)|ISC|yaml"
 )
 
 die() { echo "vendor.sh: $*" >&2; exit 1; }
@@ -99,6 +110,17 @@ for spec in "${PACKAGES[@]}"; do
   table_rows+=("| \`$name\` | $version | $license | \`$folder/\` | $file_cells |")
 done
 
+for spec in "${BUNDLES[@]}"; do
+  IFS='|' read -r what license folder <<<"$spec"
+  [[ -d "$VENDOR/$folder" ]] || die "static/vendor/$folder is missing: run scripts/vendor-bundles.sh"
+  file_cells=""
+  while IFS= read -r f; do
+    sum_lines+=("$(cd "$VENDOR" && sha256sum "$folder/$f")")
+    file_cells+="${file_cells:+<br>}\`$f\`"
+  done < <(cd "$VENDOR/$folder" && find . -type f -printf '%P\n' | LC_ALL=C sort)
+  table_rows+=("| $what | see \`scripts/vendor-bundles/package-lock.json\` | $license | \`$folder/\` | $file_cells |")
+done
+
 {
   cat <<'EOF'
 # static/vendor — pinned third-party front-end files
@@ -114,6 +136,10 @@ scripts/vendor.sh --check   # offline: verifies the committed files against the 
 Only the files the runtime loads are copied, plus each package's license. Folder names carry no
 version, so templates do not change on upgrade; the version lives here.
 
+CodeMirror 6 and `yaml` are ES modules: `scripts/vendor-bundles.sh` bundles them once with esbuild
+from the exact versions in `scripts/vendor-bundles/package-lock.json` (each folder's
+`LICENSES.txt` holds the license of every package inside its bundle), then runs `scripts/vendor.sh`.
+
 | package | version | license | folder | files |
 |---|---|---|---|---|
 EOF
@@ -123,6 +149,7 @@ EOF
 Notes:
 - Tabulator: `tabulator.min.css` (default look) and `tabulator_simple.min.css` (lighter, borderless
   theme) are each a *complete* stylesheet, not an add-on: link exactly one of them.
+- GridStack: `gridstack-all.js` is the self-contained build (global `GridStack`, no dependencies).
 
 ## sha256
 

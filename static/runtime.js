@@ -59,6 +59,7 @@
     var requestRender = util.batcher(render);
     var client = R.api.createQueryClient({
       runUrl: app.runUrl, fetch: root.fetch.bind(root), t: t, headers: csrfHeaders,
+      extraBody: app.runExtra,
     });
     var queries = R.queries.createQueries({
       app: app, store: store, client: client, snapshot: snapshot, hasValue: hasValue,

@@ -15,7 +15,7 @@ from builder import create_app
 from builder.context import Toolcrib
 from tests.auth_helpers import DEMO_ADMIN_PASSWORD, DEMO_OPERATOR_PASSWORD
 
-pytest_plugins = ["tests.dbservers"]
+pytest_plugins = ["tests.dbservers", "tests.mongoserver"]
 
 
 def make_toolcrib_app(instance: Path) -> Flask:

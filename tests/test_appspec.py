@@ -93,7 +93,7 @@ def load_flagship() -> appspec.AppSpec:
 
 def test_flagship_loads_cleanly() -> None:
     assert appspec.check_paths([str(FLAGSHIP.parent)], widgets=REGISTRY,
-                               datasource_names={"shop"}) == []
+                               datasource_names={"shop", "shop_mongo"}) == []
     spec = load_flagship()
     assert spec.slug == "order-shipping" and spec.format == appspec.CURRENT_FORMAT
     assert [w.name for w in spec.all_widgets()][:2] == ["ordersTable", "addressText"]

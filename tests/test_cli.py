@@ -30,7 +30,8 @@ def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_validate_bundled_apps_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", str(PROJECT_ROOT / "apps"), "--datasource", "shop"]) == 0
+    assert main(["validate", str(PROJECT_ROOT / "apps"), "--datasource", "shop",
+                 "--datasource", "shop_mongo"]) == 0
     assert capsys.readouterr().out == ""
 
 
@@ -52,7 +53,7 @@ def test_validate_reports_file_line_col_and_exit_1(
 def test_validate_writes_the_schema(tmp_path: Path) -> None:
     target = tmp_path / "app.schema.json"
     assert main(["validate", str(PROJECT_ROOT / "apps"), "--datasource", "shop",
-                 "--write-schema", str(target)]) == 0
+                 "--datasource", "shop_mongo", "--write-schema", str(target)]) == 0
     committed = PROJECT_ROOT / "builder" / "appspec" / "app.schema.json"
     assert target.read_text() == committed.read_text()
 

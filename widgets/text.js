@@ -19,6 +19,7 @@
         label.hidden = label.textContent === "";
         body.textContent = text === "" ? kit.toText(props.placeholder) : text;
         body.classList.toggle("is-empty", text === "");
+        body.style.color = text !== "" && /^#[0-9a-fA-F]{6}$/.test(props.color || "") ? props.color : "";
         root.classList.toggle("is-unselectable", props.selectable === false);
       },
     };

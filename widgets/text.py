@@ -9,6 +9,8 @@ WIDGET = WidgetType(
         "label": bindable({"type": "string"}),
         "placeholder": {"type": "string", "description": "Shown when the text is empty"},
         "selectable": {"type": "boolean", "default": True},
+        "color": {"type": "string", "format": "color", "pattern": "^#[0-9a-fA-F]{6}$",
+                  "description": "Colour of the text, #rrggbb"},
     },
     default_size=(4, 2),
 )

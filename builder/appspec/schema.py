@@ -161,20 +161,31 @@ def _query() -> Schema:
     obj = {"type": "object"}
     binding_or = {"anyOf": [{"type": "integer", "minimum": 0}, _ref("binding")]}
     update = {"type": "object", "required": ["filter", "update"], "additionalProperties": False,
-              "properties": {"filter": obj, "update": {"type": ["object", "array"]},
-                             "upsert": {"type": "boolean", "default": False}}}
+              "properties": {
+                  "filter": {**obj, "description": "Which documents (a filter document)"},
+                  "update": {"type": ["object", "array"],
+                             "description": "Update operators ({$set: {...}}) or a pipeline"},
+                  "upsert": {"type": "boolean", "default": False,
+                             "description": "Insert a document when none matches"}}}
     document_ops: dict[str, Schema] = {
-        "find": {**obj, "description": "Filter document: rows = matching documents"},
+        "find": {**obj, "description": "Filter document: rows = matching documents (a table "
+                                       "pages, sorts and filters them on the server)"},
         "findOne": {**obj, "description": "Filter document: the first match"},
-        "aggregate": {"type": "array", "items": obj, "description": "Aggregation pipeline"},
-        "count": {**obj, "description": "Filter document: rowcount = matches"},
+        "aggregate": {"type": "array", "items": obj,
+                      "description": "Aggregation pipeline: rows = its output"},
+        "count": {**obj, "description": "Filter document: rows = [{count}], rowcount = matches"},
         "distinct": {"type": "object", "required": ["key"], "additionalProperties": False,
-                     "properties": {"key": {"type": "string"}, "filter": obj}},
+                     "description": "rows = [{value}], one per distinct value of key",
+                     "properties": {"key": {"type": "string", "description": "A field path"},
+                                    "filter": obj}},
         "insertOne": {**obj, "description": "The document to insert"},
-        "insertMany": {"type": "array", "items": obj},
-        "updateOne": update, "updateMany": update,
-        "deleteOne": {**obj, "description": "Filter document"},
-        "deleteMany": {**obj, "description": "Filter document"},
+        "insertMany": {"type": "array", "items": obj, "description": "The documents to insert"},
+        "updateOne": {**update, "description": "Update the first match; expectRows counts "
+                                               "matched documents"},
+        "updateMany": {**update, "description": "Update every match; expectRows counts matched "
+                                                "documents"},
+        "deleteOne": {**obj, "description": "Filter document: delete the first match"},
+        "deleteMany": {**obj, "description": "Filter document: delete every match"},
     }
     return {
         "type": "object",

@@ -10,11 +10,14 @@ from pathlib import Path
 from builder.app_files import import_directory
 from builder.context import Toolcrib
 from builder.datasource_admin import add_datasource
-from builder.security.grants import app_by_slug, grant
+from builder.errors import UserError
+from builder.security.grants import GrantError, app_by_slug, grant
 from builder.security.users import create_user, find_user
 from builder.store import datasources as records
 
 DEMO_DATASOURCE = "shop"
+MONGO_DATASOURCE = "shop_mongo"
+MONGO_APP = "order-shipping-mongo"
 DEMO_ADMIN = "admin"
 DEMO_OPERATOR = "ops"
 FLAGSHIP = "order-shipping"
@@ -22,7 +25,13 @@ CREDENTIALS_FILE = "demo-credentials.txt"
 
 
 def set_up_demo(tc: Toolcrib, *, orders: int = 1500, admin_password: str | None = None,
-                operator_password: str | None = None) -> Iterator[str]:
+                operator_password: str | None = None,
+                mongo_url: str | None = None) -> Iterator[str]:
+    """Set up (or reuse) the demo; ``mongo_url`` adds the MongoDB shop and its app.
+
+    Bundled apps whose data sources are not set up (the MongoDB one without ``mongo_url``) are
+    skipped with a message; the others are imported and published.
+    """
     from builder.demo.seed import seed_shop
 
     shop_path = tc.settings.instance_path / "shop.db"
@@ -36,8 +45,54 @@ def set_up_demo(tc: Toolcrib, *, orders: int = 1500, admin_password: str | None 
         have_shop = DEMO_DATASOURCE in records.names(session)
     if not have_shop:
         yield from add_datasource(tc, DEMO_DATASOURCE, shop_url)
-    yield from import_directory(tc, tc.settings.apps_path, publish=True)
+    if mongo_url:
+        yield from _mongo_shop(tc, mongo_url, orders)
+    skipped = False
+    for line in import_directory(tc, tc.settings.apps_path, publish=True,
+                                 skip_missing_datasources=True):
+        skipped = skipped or ": skipped " in line
+        yield line
+    if skipped and not mongo_url:
+        yield ("(the MongoDB app needs a MongoDB server: toolcrib demo --mongo-url "
+               "mongodb://HOST:27017/shop)")
     yield from _demo_users(tc, admin_password, operator_password)
+    yield from _grant_mongo_app(tc)
+
+
+def _mongo_shop(tc: Toolcrib, mongo_url: str, orders: int) -> Iterator[str]:
+    """Seed the MongoDB shop (unless it has orders) and register it as ``shop_mongo``."""
+    from pymongo.errors import PyMongoError
+
+    from builder.demo.seed_mongo import seed_mongo, with_database
+
+    url = with_database(mongo_url)
+    with tc.store.session() as session:
+        registered = MONGO_DATASOURCE in records.names(session)
+    if not registered:  # test first: a wrong URL stops here, before anything is written
+        yield from add_datasource(tc, MONGO_DATASOURCE, url)
+    try:
+        count = seed_mongo(url, orders=orders)
+    except PyMongoError as exc:  # e.g. registered earlier, down now
+        from datasources.mongo_support import driver_text, parse_url, where
+
+        raise UserError(f"cannot seed the MongoDB orders at {where(parse_url(url))}: "
+                        f"{driver_text(exc)}") from None
+    yield (f"seeded the MongoDB orders collection with {count} orders" if count
+           else "using the MongoDB orders collection as it is")
+
+
+def _grant_mongo_app(tc: Toolcrib) -> Iterator[str]:
+    """The demo operator may use the MongoDB app too, once it is there."""
+    with tc.store.session() as session:
+        operator = find_user(session, DEMO_OPERATOR)
+        try:
+            app = app_by_slug(session, MONGO_APP)
+        except GrantError:
+            return
+        if operator is None or operator.role != "operator":
+            return
+        grant(session, app, user_id=operator.id)
+    yield f"{DEMO_OPERATOR!r} may use {MONGO_APP}"
 
 
 def _demo_users(tc: Toolcrib, admin_password: str | None,

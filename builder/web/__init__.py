@@ -16,6 +16,14 @@ BLUEPRINTS = [
     "builder.web.auth",
     "builder.web.runtime",
     "builder.web.api",
+    "builder.web.editor_api",
+    "builder.web.editor",
+    "builder.web.admin_users",
+    "builder.web.admin_apps",
+    "builder.web.account",
+    "builder.web.admin_allowlists",
+    "builder.web.admin_audit",
+    "builder.web.admin_datasources",
 ]
 
 csrf = CSRFProtect()
@@ -44,7 +52,7 @@ def error_page(status: int, message: str) -> tuple[str, int] | Response:
 
 def _check_instance_allowlist() -> tuple[str, int] | Response | None:
     try:
-        allowlists.check(request.remote_addr, "instance")
+        allowlists.check_request()
     except allowlists.AddressNotAllowed as exc:
         return error_page(403, str(exc))
     return None

@@ -69,15 +69,20 @@ def run_query(slug: str, name: str) -> Response:
         if loaded is None or not can_use_app(who, loaded.app_id):
             raise NotFound(f"there is no published app {slug!r} for you")
         allowlists.check(request.remote_addr, "app", slug)
+        named = loaded.spec.queries.get(name)
+        if named is not None:
+            trail["datasource"] = named.datasource
         run = parse_run_body(body)
         query, query_request = prepare_request(loaded.spec, name, run, widgets=tc.widgets,
                                                settings=tc.settings,
                                                user=who.as_binding_value())
-        trail["datasource"] = query.datasource
-        trail["detail"] = {"values": audit.redact(query_request.values)}
+        trail["detail"] = {"values": audit.redact_query_values(loaded.spec,
+                                                               query_request.values)}
         allowlists.check(request.remote_addr, "datasource", query.datasource)
         result = tc.connections.get(query.datasource).run(query_request)
     except allowlists.AddressNotAllowed as exc:
+        # The log says which list refused; the client only learns its address was not allowed.
+        trail.setdefault("detail", {})["refused_by"] = exc.level
         return _failed(trail, started, who, Forbidden(str(exc)))
     except QueryError as exc:
         return _failed(trail, started, who, exc)
@@ -91,6 +96,11 @@ def run_query(slug: str, name: str) -> Response:
         return _failed(trail, started, who, QueryError(
             "the server cannot read this data source's credentials; ask an admin to check "
             "the secret key", status=500, code="secret_key"))
+    except Exception:
+        # Logged and answered by unexpected_error; the run still goes into the audit log.
+        audit.record("query", outcome="internal_error", who=who,
+                     duration_ms=_elapsed_ms(started), **trail)
+        raise
     rows = result.rowcount if result.rowcount is not None else len(result.rows)
     audit.record("query", outcome="ok", who=who, rows=rows,
                  duration_ms=_elapsed_ms(started), **trail)

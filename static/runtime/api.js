@@ -58,6 +58,8 @@
    *   options.runUrl: "/api/apps/<slug>/queries/{name}/run"
    *   options.fetch: window.fetch (injected for tests); options.t: translator
    *   options.headers(): extra headers per request (a CSRF token, when the page has one)
+   *   options.extraBody: fields added to every request body (the editor's preview sends its
+   *     draft this way; published apps have none)
    */
   function createQueryClient(options) {
     var fetchFn = options.fetch;
@@ -80,7 +82,7 @@
         method: "POST",
         credentials: "same-origin",
         headers: headers,
-        body: JSON.stringify(body),
+        body: JSON.stringify(options.extraBody ? Object.assign({}, options.extraBody, body) : body),
         signal: controller ? controller.signal : undefined,
       }).then(function (response) {
         return readJSON(response).then(function (json) {
