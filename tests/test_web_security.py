@@ -88,9 +88,6 @@ def test_a_bearer_token_needs_no_csrf_token(demo: Demo) -> None:
     assert client.post("/account/tokens/999999/revoke", headers=bearer(token)).status_code == 302
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a browser session plus any 'Authorization: Bearer' header skips the CSRF check and then "
-    "authenticates by the cookie; needs the fix in builder/web/__init__.py (reported)"))
 def test_a_bogus_bearer_header_does_not_bypass_csrf_for_a_cookie_session(app: Flask) -> None:
     ensure_user(app, "root", "admin", "password-123")
     admin = SessionClient(app, "root", "password-123")
