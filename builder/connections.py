@@ -16,6 +16,7 @@ from builder.security import egress
 from builder.security.secretbox import SecretBox
 from builder.store import Store
 from builder.store import datasources as records
+from builder.store.generation import policy_cache
 from datasources.base import DataSource
 
 
@@ -30,6 +31,17 @@ class Connections:
     def get(self, name: str) -> DataSource:
         """The data source called ``name``; raises ``UnknownDataSource``, ``SecretKeyError``, or
         ``ConnectionFailure`` when the egress guard refuses its host."""
+        cache = policy_cache(self._store, "datasources")
+        source = cache.get(name) if cache is not None else None
+        if source is None:
+            source = self._build(name)
+            if cache is not None:
+                cache[name] = source
+        return source
+
+    def _build(self, name: str) -> DataSource:
+        """Read the record and reuse the live source unless its record or the egress rules
+        changed (read on a policy-cache miss only: builder/store/generation.py)."""
         with self._store.session() as session:
             record = records.get(session, name)
             kind, sealed = record.kind, record.config_sealed

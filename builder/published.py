@@ -1,7 +1,8 @@
 """The published version of each app, parsed once per version.
 
-Versions are immutable, so caching the parsed spec by version id can never serve stale data:
-publishing a new version changes the id the metadata database answers with.
+Versions are immutable, so caching the parsed spec by version id can never serve stale data.
+Which version is published is kept in this process's policy cache, which publishing (or any
+other policy change, on any worker) empties before the next request (builder/store/generation.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from builder.appspec.model import AppSpec
 from builder.registry import Registry
 from builder.store import Store
 from builder.store import apps as app_records
+from builder.store.generation import policy_cache
 from widgets.base import WidgetType
 
 
@@ -36,6 +38,15 @@ class PublishedApps:
         self._lock = threading.Lock()
 
     def get(self, slug: str) -> LoadedApp | None:
+        cache = policy_cache(self._store, "published")
+        loaded = cache.get(slug) if cache is not None else None
+        if loaded is None:
+            loaded = self._load(slug)
+            if cache is not None and loaded is not None:
+                cache[slug] = loaded
+        return loaded
+
+    def _load(self, slug: str) -> LoadedApp | None:
         with self._store.session() as session:
             row = app_records.published(session, slug)
         if row is None:

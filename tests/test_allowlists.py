@@ -253,8 +253,8 @@ def test_refusals_reveal_nothing_to_those_without_the_app(shop_app: Flask) -> No
         assert run.status_code == 404 and run.get_json()["error"]["code"] == "not_found"
 
 
-def test_one_query_per_request_for_the_instance_and_app_levels(shop_app: Flask,
-                                                               ops_token: str) -> None:
+def test_allowlists_are_read_once_and_again_only_after_a_change(shop_app: Flask,
+                                                                ops_token: str) -> None:
     allow(shop_app, "instance", "", "10.0.0.0/8")
     allow(shop_app, "app", FLAGSHIP, "10.0.0.0/8")
     allow(shop_app, "datasource", "shop", "10.0.0.0/8")
@@ -272,9 +272,18 @@ def test_one_query_per_request_for_the_instance_and_app_levels(shop_app: Flask,
         assert len(seen) == 1, seen  # instance and app levels in one query
         seen.clear()
         assert client.post(RUN, json=PAGE, headers=bearer(ops_token)).status_code == 200
-        assert len(seen) == 2, seen  # + the data source's level
+        assert len(seen) == 1, seen  # only the data source's level is new
         seen.clear()
+        assert client.post(RUN, json=PAGE, headers=bearer(ops_token)).status_code == 200
         assert client.get("/login").status_code == 200
+        assert seen == []  # nothing changed: nothing read
+        # A change made elsewhere (here: directly in the store, like another worker or the CLI)
+        # applies to the very next request.
+        with shop_app.extensions["toolcrib"].store.session() as session:
+            session.query(AllowlistEntry).filter_by(scope="instance").delete()
+            session.add(AllowlistEntry(scope="instance", target="", cidr="192.0.2.0/24"))
+        seen.clear()
+        assert client.get("/login").status_code == 403
         assert len(seen) == 1, seen
     finally:
         event.remove(engine, "before_cursor_execute", count)

@@ -4,10 +4,11 @@ A level with no entries does not restrict. The client address is ``request.remot
 socket's peer, or, with ``TOOLCRIB_TRUSTED_PROXIES=N``, the address N proxies back in
 X-Forwarded-For (Werkzeug's ProxyFix, installed by ``create_app``).
 
-Checks run on every request, so they cost at most one small indexed query per level and request:
-``prefetch`` loads several levels in one query (the instance level and, on an app's page or API
-call, that app's level), and what a request loaded is kept in ``flask.g`` for the rest of it.
-Nothing is cached across requests, so a change applies to the next request on every worker.
+Checks run on every request. What a level holds is kept in this process's policy cache
+(``builder/store/generation.py``), which every request first checks against the policy counter
+that each change bumps: so a change still applies to the next request on every worker, and an
+unchanged policy costs no query. On a miss ``prefetch`` loads several levels in one query (the
+instance level and, on an app's page or API call, that app's level).
 
 The entry functions (``list_entries``, ``add_entry``, ``remove_entry``, ``reset``) are shared by
 the admin page and ``toolcrib allowlist``.
@@ -20,12 +21,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from flask import g, has_request_context, request
+from flask import request
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from builder.context import toolcrib
 from builder.errors import UserError
+from builder.store.generation import policy_cache
 from builder.store.models import AppRecord, DataSourceRecord
 from builder.store.policy_models import ALLOWLIST_SCOPES, AllowlistEntry
 
@@ -135,12 +137,7 @@ def would_lock_out(address: str | None, before: Sequence[str], after: Sequence[s
 # --- checking requests ------------------------------------------------------------------------
 
 def _request_cache() -> dict[Level, list[str]] | None:
-    if not has_request_context():
-        return None
-    cache: dict[Level, list[str]] | None = g.get("_allowlists")
-    if cache is None:
-        cache = g._allowlists = {}
-    return cache
+    return policy_cache(toolcrib().store, "allowlists")
 
 
 def _load(session: Session, levels: Sequence[Level]) -> dict[Level, list[str]]:

@@ -1,7 +1,9 @@
 """Who is making this request: a signed-in session or an ``Authorization: Bearer`` API token.
 
-The request's principal is a plain snapshot of the user (id, name, role), loaded once per request
-from the metadata DB, so a disabled user or a revoked token stops working at the next request.
+The request's principal is a plain snapshot of the user (id, name, role). Snapshots are kept in
+this process's policy cache, which every change to users or tokens empties on every worker
+(builder/store/generation.py), so a disabled user or a revoked token stops working at the next
+request.
 """
 
 from __future__ import annotations
@@ -10,15 +12,16 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Flask, abort, g, redirect, request, url_for
 from flask_login import LoginManager, UserMixin, current_user
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from builder.context import toolcrib
+from builder.store.generation import policy_cache
 from builder.store.models import utcnow
 from builder.store.people_models import ApiToken, AppGrant, GroupMember, User
 
@@ -73,11 +76,26 @@ def _load_from_session(user_id: str) -> Principal | None:
     ident, _, epoch = user_id.partition(".")
     if not ident.isdigit() or not epoch.isdigit():
         return None
+    cache = policy_cache(toolcrib().store, "session_users")
+    if cache is not None and user_id in cache:
+        return cache[user_id]
     with toolcrib().store.session() as session:
         user = session.get(User, int(ident))
+        found = user is not None
         if user is None or user.disabled or user.session_epoch != int(epoch):
-            return None
-        return Principal.of(user)
+            who = None
+        else:
+            who = Principal.of(user)
+    if cache is not None and found:  # unknown ids are not kept: the cache cannot be flooded
+        cache[user_id] = who
+    return who
+
+
+@dataclass
+class _TokenEntry:
+    who: Principal | None
+    token_id: int
+    last_used_at: datetime | None
 
 
 def _load_from_bearer(req: Any) -> Principal | None:
@@ -85,21 +103,41 @@ def _load_from_bearer(req: Any) -> Principal | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.startswith(TOKEN_PREFIX):
         return None
-    with toolcrib().store.session() as session:
-        row = session.execute(
-            select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_hash == hash_token(token.strip()))
-        ).first()
-        if row is None:
-            return None
-        api_token, user = row
-        if api_token.revoked_at is not None or user.disabled:
-            return None
-        now = utcnow()
-        # Note use at most once a minute: no write on every scripted request.
-        if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=1):
-            api_token.last_used_at = now
-        return Principal.of(user, via_token=True)
+    store = toolcrib().store
+    token_hash = hash_token(token.strip())
+    cache = policy_cache(store, "tokens")
+    entry = cache.get(token_hash) if cache is not None else None
+    if entry is None:
+        with store.session() as session:
+            row = session.execute(
+                select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                .where(ApiToken.token_hash == token_hash)
+            ).first()
+            if row is None:
+                return None  # unknown tokens are not kept: the cache cannot be flooded
+            api_token, user = row
+            usable = api_token.revoked_at is None and not user.disabled
+            entry = _TokenEntry(Principal.of(user, via_token=True) if usable else None,
+                                api_token.id, api_token.last_used_at)
+        if cache is not None:
+            cache[token_hash] = entry
+    if entry.who is not None:
+        _note_token_use(store, entry)
+    return entry.who
+
+
+def _note_token_use(store: Any, entry: _TokenEntry) -> None:
+    """Record use at most once a minute: no write on every scripted request.
+
+    A Core statement, so it does not count as a policy change (builder/store/generation.py).
+    """
+    now = utcnow()
+    if entry.last_used_at is not None and now - entry.last_used_at <= timedelta(minutes=1):
+        return
+    entry.last_used_at = now
+    with store.engine.begin() as conn:
+        conn.execute(update(ApiToken.__table__).where(ApiToken.__table__.c.id == entry.token_id)
+                     .values(last_used_at=now))
 
 
 def is_api_request() -> bool:
@@ -160,13 +198,16 @@ def can_use_app(who: Principal, app_id: int) -> bool:
     """Admins and developers use every app; operators the ones granted to them or a group."""
     if who.builds_apps:
         return True
-    cache = g.setdefault("_app_access", {})
-    if app_id not in cache:
+    cache = policy_cache(toolcrib().store, "app_access")
+    if cache is None:
+        cache = g.setdefault("_app_access", {})
+    key = (who.id, app_id)
+    if key not in cache:
         with toolcrib().store.session() as session:
             groups = select(GroupMember.group_id).where(GroupMember.user_id == who.id)
-            cache[app_id] = session.scalar(
+            cache[key] = session.scalar(
                 select(AppGrant.id).where(AppGrant.app_id == app_id).where(
                     (AppGrant.user_id == who.id) | AppGrant.group_id.in_(groups)
                 ).limit(1)
             ) is not None
-    return cache[app_id]
+    return bool(cache[key])

@@ -10,12 +10,18 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from builder.store import generation
+
 MIGRATIONS_PATH = Path(__file__).with_name("migrations")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode NORMAL stays consistent after a crash; it only skips the fsync per commit, so a
+    # power loss may drop the last transactions. Every request writes an audit event: FULL made
+    # each one wait for the disk and serialised the workers on it (docs/performance.md).
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
@@ -30,6 +36,9 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        generation.watch(self._sessions)
+        #: Per-process caches of policy data, dropped when another process changes policy.
+        self.policy_caches = generation.PolicyCaches()
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -7,6 +7,7 @@ import logging
 import time
 from typing import Any
 
+import orjson
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
@@ -22,8 +23,20 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 log = logging.getLogger(__name__)
 
 
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
 def json_response(payload: Any, status: int = 200) -> Response:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+    """JSON as the standard library would write it (``default=str``), encoded by orjson.
+
+    orjson is several times faster on a page of rows; what it cannot encode (integers past 64
+    bits) goes through ``json.dumps``.
+    """
+    try:
+        body = orjson.dumps(payload, default=str, option=_ORJSON_OPTIONS)
+    except (orjson.JSONEncodeError, TypeError):
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"),
+                          default=str).encode()
     return Response(body, status=status, mimetype="application/json")
 
 
