@@ -75,6 +75,8 @@ class PagedSQL:
     count: CompiledSQL | None
     size: int
     offset: int
+    #: Read from the other end (exactly the page's rows, last first): see ``wrap_page``.
+    reversed: bool = False
 
 
 def escape_colons(sql: str) -> str:
@@ -135,7 +137,8 @@ def compile_sql(template: str, values: Mapping[str, Any], *,
     if semis:
         if semis[0] is not sig[-1] or len(semis) > 1:
             raise QueryInputError("a query runs one SQL statement: remove the ';' and what "
-                                  "follows it, or split it into two queries")
+                                  "follows it, or list the statements as steps of a "
+                                  "'transaction:' (they then run in one transaction)")
         drop.add(tokens.index(semis[0]))
     out: list[str] = []
     params: dict[str, Any] = {}
@@ -288,8 +291,15 @@ class _Filters:
         return f"{col} {op} {self.bind(value)}"
 
 
-def _order_by(page: PageRequest, columns: Sequence[str], dialect: Dialect) -> str:
-    """NULL sorts as the smallest value on every engine (MySQL's and SQLite's rule)."""
+def _order_by(page: PageRequest, columns: Sequence[str], dialect: Dialect, *,
+              not_null: frozenset[str] = frozenset(), reverse: bool = False) -> str:
+    """NULL sorts as the smallest value on every engine (MySQL's and SQLite's rule).
+
+    PostgreSQL sorts NULL as the largest, so its keys say NULLS FIRST/LAST, except on columns
+    known to be NOT NULL (``not_null``): there the clause changes nothing but would stop
+    PostgreSQL from reading the order from an index. ``reverse`` flips every key (deep pages are
+    read from the other end, see ``wrap_page``).
+    """
     keys = list(page.sort)
     if keys and columns and columns[0] not in {k.column for k in keys}:
         keys.append(type(keys[0])(columns[0]))  # tie-breaker: stable pages on duplicate values
@@ -297,10 +307,11 @@ def _order_by(page: PageRequest, columns: Sequence[str], dialect: Dialect) -> st
     for key in keys:
         _check_column(key.column, columns, "sort")
         col = f"q.{_quote(dialect, key.column)}"
-        direction = "DESC" if key.descending else "ASC"
+        descending = key.descending != reverse
+        direction = "DESC" if descending else "ASC"
         nulls = ""
-        if dialect.name == "postgresql":
-            nulls = " NULLS LAST" if key.descending else " NULLS FIRST"
+        if dialect.name == "postgresql" and key.column not in not_null:
+            nulls = " NULLS LAST" if descending else " NULLS FIRST"
         parts.append(f"{col} {direction}{nulls}")
     return f"\nORDER BY {', '.join(parts)}" if parts else ""
 
@@ -312,11 +323,15 @@ def probe_columns(compiled: CompiledSQL) -> CompiledSQL:
 
 
 def wrap_page(compiled: CompiledSQL, page: PageRequest, columns: Sequence[str],
-              dialect: Dialect) -> PagedSQL:
+              dialect: Dialect, *, not_null: frozenset[str] = frozenset(),
+              total: int | None = None) -> PagedSQL:
     """The page query and the count query for a row-returning ``compiled`` statement.
 
     ``columns`` are the names the query returns; sort and filter columns must be among them.
-    The page size is capped at ``MAX_PAGE_SIZE``.
+    The page size is capped at ``MAX_PAGE_SIZE``. With the ``total`` known and a sort given, a
+    page past the middle is read from the other end with every sort key flipped (``reversed``:
+    the caller turns its rows around), so the last page costs what the first one does instead
+    of an OFFSET over the whole table.
     """
     if page.number < 1 or page.size < 1:
         raise QueryInputError("the page number and page size must be 1 or more")
@@ -331,9 +346,15 @@ def wrap_page(compiled: CompiledSQL, page: PageRequest, columns: Sequence[str],
     base = f"FROM (\n{compiled.text}\n) AS q{where}"
     params = {**compiled.params, **filters.params}
     expanding = compiled.expanding | filters.expanding
-    rows_sql = (f"SELECT * {base}{_order_by(page, columns, dialect)}"
-                "\nLIMIT :page_limit OFFSET :page_offset")
-    rows = CompiledSQL(rows_sql, {**params, "page_limit": size + 1, "page_offset": offset},
+    reverse = bool(page.sort) and total is not None and offset + size // 2 > total // 2
+    if reverse:
+        assert total is not None
+        limit, skip = max(0, min(size, total - offset)), max(0, total - offset - size)
+    else:
+        limit, skip = size + 1, offset
+    order = _order_by(page, columns, dialect, not_null=not_null, reverse=reverse)
+    rows_sql = f"SELECT * {base}{order}\nLIMIT :page_limit OFFSET :page_offset"
+    rows = CompiledSQL(rows_sql, {**params, "page_limit": limit, "page_offset": skip},
                        expanding)
     count = CompiledSQL(f"SELECT COUNT(*) {base}", params, expanding) if page.want_total else None
-    return PagedSQL(rows=rows, count=count, size=size, offset=offset)
+    return PagedSQL(rows=rows, count=count, size=size, offset=offset, reversed=reverse)

@@ -61,8 +61,20 @@ def _decimal(value: Decimal) -> Any:
     return float(value)
 
 
+#: Values that are JSON-ready as they come (floats are not: NaN and Infinity are not JSON).
+_PLAIN = frozenset({type(None), bool, int, str})
+
+
 def json_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
-    return [{c: json_value(v) for c, v in zip(columns, row, strict=False)} for row in rows]
+    """Rows as dicts of JSON-ready values; a row of plain values is only zipped (the common case,
+    and once per cell on every page, so it matters)."""
+    out = []
+    for row in rows:
+        if all(type(v) in _PLAIN for v in row):
+            out.append(dict(zip(columns, row, strict=False)))
+        else:
+            out.append({c: json_value(v) for c, v in zip(columns, row, strict=False)})
+    return out
 
 
 def one_line(message: str) -> str:
