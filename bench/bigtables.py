@@ -48,7 +48,10 @@ def cases(rows: int) -> list[Case]:
     return [
         Case("first page", {"number": 1}, 100),
         Case(f"page {middle:,} (offset {(middle - 1) * SIZE:,})", {"number": middle}, None),
-        Case(f"last page ({pages:,})", {"number": pages}, 100),
+        Case(f"last page ({pages:,}), no sort", {"number": pages}, 100),
+        # What the flagship table sends: its defaultSort (id asc) on every page.
+        Case(f"last page ({pages:,}) sorted by id, as the flagship table asks",
+             {"number": pages, "sort": [{"column": "id", "dir": "asc"}]}, 100),
         Case("sorted by created_at desc (indexed), page 1",
              {"number": 1, "sort": [{"column": "created_at", "dir": "desc"}]}, 100),
         Case("sorted by id desc (primary key), page 1",

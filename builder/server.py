@@ -30,6 +30,10 @@ def serve(app_factory_config: dict[str, Any] | None, *, host: str, port: int,
             self.cfg.set("accesslog", None)
             self.cfg.set("timeout", 60)
             self.cfg.set("graceful_timeout", 5)
+            # gunicorn 27 opens a control socket at one fixed path per OS user: two servers on
+            # one machine would share it. Toolcrib does not use it.
+            if "control_socket_disable" in self.cfg.settings:
+                self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Flask:
             from builder import create_app

@@ -16,7 +16,8 @@ from datetime import time as dtime
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
@@ -118,6 +119,17 @@ class SQLiteSource(SQLSource):
         # SQLite has no statement timeout: abort from the VM's progress callback instead.
         raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
         return lambda: raw.set_progress_handler(None, 0)
+
+    def _begin_steps(self, conn: Connection, writes: bool) -> None:
+        """Begin the transaction of a ``transaction:`` query explicitly.
+
+        sqlite3 would begin only at the first INSERT/UPDATE/DELETE (earlier SELECTs would run
+        outside the transaction) and as DEFERRED: a second writer could then fail at once with
+        "database is locked". ``BEGIN IMMEDIATE`` takes the write lock first, so concurrent
+        transactions queue on the busy timeout. A read-only source begins a plain (read)
+        transaction.
+        """
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writes and not self.read_only else "BEGIN")
 
     def _failure_kind(self, exc: BaseException, message: str) -> tuple[str, str | None]:
         if "unable to open database file" in message:
@@ -273,6 +285,27 @@ class PostgresSource(SQLSource):
         # A server-side cursor: psycopg would otherwise load the whole result before fetchmany.
         return compiled.statement().execution_options(stream_results=True, max_row_buffer=1000)
 
+    def _not_null_columns(self, conn: Connection, probe: Any,
+                          columns: list[str]) -> frozenset[str]:
+        """Result columns that come straight from a NOT NULL table column.
+
+        The probe's result names each column's table and attribute number (0 for computed
+        ones); pg_attribute says which are NOT NULL.
+        """
+        result = getattr(getattr(probe, "cursor", None), "pgresult", None)
+        if result is None:
+            return frozenset()
+        sources = {i: (result.ftable(i), result.ftablecol(i)) for i in range(result.nfields)}
+        wanted = {src for src in sources.values() if src[0] and src[1] > 0}
+        if not wanted:
+            return frozenset()
+        rows = conn.execute(text(
+            "SELECT attrelid, attnum FROM pg_attribute WHERE attnotnull AND attrelid IN "
+            "(SELECT unnest(CAST(:tables AS oid[])))"), {"tables": sorted({t for t, _ in wanted})})
+        not_null = {(int(rel), int(num)) for rel, num in rows}
+        names = [name for i, name in enumerate(columns) if sources.get(i) in not_null]
+        return frozenset(name for name in names if columns.count(name) == 1)
+
     def _prepare(self, conn: Connection, timeout: float, row_limit: int | None) -> Cleanup | None:
         """The time limit and read-only mode, for this transaction only, in one round trip."""
         settings = "set_config('statement_timeout', :ms, true)"
@@ -280,6 +313,21 @@ class PostgresSource(SQLSource):
             settings += ", set_config('transaction_read_only', 'on', true)"
         conn.execute(text(f"SELECT {settings}"), {"ms": str(max(1, int(timeout * 1000)))})
         return None
+
+    def _before_insert(self, conn: Connection) -> None:
+        # Forget this session's lastval(): a step that uses no sequence then reads null, not
+        # the id of an earlier statement (the pooled connection may have served other runs).
+        conn.exec_driver_sql("DISCARD SEQUENCES")
+
+    def _read_last_id(self, conn: Connection, res: CursorResult[Any]) -> Any:
+        """``lastval()``: the value the INSERT took from a sequence (SERIAL/IDENTITY)."""
+        try:
+            with conn.begin_nested():  # lastval() fails when the step used no sequence
+                return conn.exec_driver_sql("SELECT lastval()").scalar()
+        except sa_exc.DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) == "55000":  # lastval is not yet defined
+                return None
+            raise
 
     def _is_timeout(self, orig: BaseException) -> bool:
         return getattr(orig, "sqlstate", None) == "57014"  # query_canceled

@@ -10,10 +10,11 @@ themselves are in ``datasources/sql.py``.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from time import perf_counter
+from time import monotonic, perf_counter
 from typing import Any, ClassVar
 
 from sqlalchemy import Connection, Engine, event, inspect, text
@@ -22,6 +23,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine.reflection import ObjectKind
 
 from builder.queries import CompiledSQL, compile_sql, is_select, probe_columns, wrap_page
+from builder.transactions import SQLTransaction
 from datasources.base import (
     ColumnInfo,
     ConnectionFailure,
@@ -40,8 +42,13 @@ from datasources.base import (
     TableInfo,
 )
 from datasources.sql_support import driver_message, json_rows, network_failure_kind, scrub
+from datasources.sql_transaction import TransactionSteps
 
 Cleanup = Callable[[], None]
+
+#: How long a query's probed columns are trusted, and how many queries a source remembers.
+PROBE_TTL_S = 60.0
+PROBE_CACHE_SIZE = 256
 
 #: ``test_connection`` gives up connecting after this many seconds (whatever the data source's
 #: own connect timeout), so an admin gets an answer within 5 s.
@@ -64,7 +71,7 @@ def _mismatch(expected: int, actual: int, write: bool) -> RowCountMismatch:
                             "nothing was saved; check the query's WHERE clause")
 
 
-class SQLSource(DataSource):
+class SQLSource(TransactionSteps, DataSource):
     """Shared behaviour; subclasses supply the URL, session setup and error classification."""
 
     driver: ClassVar[str]  # the DB-API module that must import for the kind to be offered
@@ -75,17 +82,22 @@ class SQLSource(DataSource):
         super().__init__(name, config)
         self._engine: Engine | None = None
         self._lock = threading.Lock()
+        #: query text -> (when, columns, NOT NULL columns): see ``_probe``.
+        self._probes: dict[str, tuple[float, list[str], frozenset[str]]] = {}
 
     # --- configuration --------------------------------------------------------------------------
 
     @classmethod
     def available(cls) -> bool:
-        """Whether the driver imports (the registry offers the kind only then)."""
+        """Whether the driver is installed (the registry offers the kind only then).
+
+        Found, not imported: a server that never connects to MariaDB or PostgreSQL does not
+        carry those drivers in every worker's memory (~16 MB each).
+        """
         try:
-            importlib.import_module(cls.driver)
-        except ImportError:
+            return importlib.util.find_spec(cls.driver) is not None
+        except (ImportError, ValueError):
             return False
-        return True
 
     @classmethod
     def from_url(cls, url: str) -> dict[str, Any]:
@@ -233,6 +245,8 @@ class SQLSource(DataSource):
 
     def run(self, request: QueryRequest) -> QueryResult:
         started = perf_counter()
+        if isinstance(request.body, SQLTransaction):  # datasources/sql_transaction.py
+            return self._run_transaction(request.body, request)
         if not isinstance(request.body, str):
             raise QueryInputError(f"a {self.title} query is SQL text")
         compiled = compile_sql(request.body, request.values, dialect=self.dialect_name)
@@ -277,18 +291,54 @@ class SQLSource(DataSource):
     def _run_page(self, conn: Connection, compiled: CompiledSQL,
                   page: PageRequest) -> QueryResult:
         columns: list[str] = []
+        not_null: frozenset[str] = frozenset()
         if page.sort or page.filter:
-            probe = probe_columns(compiled)
-            columns = list(conn.execute(probe.statement(), probe.params).keys())
-        paged = wrap_page(compiled, page, columns, conn.dialect)
-        res = conn.execute(paged.rows.statement(), paged.rows.params)
+            columns, not_null = self._probe(conn, compiled)
+        try:
+            paged = wrap_page(compiled, page, columns, conn.dialect, not_null=not_null)
+            total = None
+            if paged.count is not None:
+                total = conn.execute(paged.count.statement(), paged.count.params).scalar_one()
+                paged = wrap_page(compiled, page, columns, conn.dialect, not_null=not_null,
+                                  total=total)
+            res = conn.execute(paged.rows.statement(), paged.rows.params)
+        except Exception:
+            self._probes.pop(compiled.text, None)  # the schema may have changed: probe again
+            raise
         columns = list(res.keys())
         raw = res.fetchall()  # at most size + 1 rows
-        total = None
-        if paged.count is not None:
-            total = conn.execute(paged.count.statement(), paged.count.params).scalar_one()
+        if paged.reversed:
+            assert total is not None
+            raw.reverse()
+            has_more = paged.offset + len(raw) < total
+        else:
+            has_more = len(raw) > paged.size
         return QueryResult(rows=json_rows(columns, raw[:paged.size]), columns=columns,
-                           total=total, has_more=len(raw) > paged.size)
+                           total=total, has_more=has_more)
+
+    def _probe(self, conn: Connection, compiled: CompiledSQL) -> tuple[list[str], frozenset[str]]:
+        """The query's column names and which are NOT NULL, kept for a minute per query text.
+
+        Checking sort and filter names needs the columns, and the flagship table always sends a
+        sort: without the cache every page would run this LIMIT 0 statement first.
+        """
+        now = monotonic()
+        cached = self._probes.get(compiled.text)
+        if cached is not None and now - cached[0] < PROBE_TTL_S:
+            return cached[1], cached[2]
+        probe = probe_columns(compiled)
+        res = conn.execute(probe.statement(), probe.params)
+        columns = list(res.keys())
+        not_null = self._not_null_columns(conn, res, columns)
+        if len(self._probes) >= PROBE_CACHE_SIZE:
+            self._probes.clear()
+        self._probes[compiled.text] = (now, columns, not_null)
+        return columns, not_null
+
+    def _not_null_columns(self, conn: Connection, probe: Any,
+                          columns: list[str]) -> frozenset[str]:
+        """Columns that cannot hold NULL; only PostgreSQL's ORDER BY needs to know."""
+        return frozenset()
 
     def network_targets(self) -> list[tuple[str, int | None]]:
         cfg = self._safe_settings()

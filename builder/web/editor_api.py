@@ -24,6 +24,7 @@ from builder.security.auth import Principal, principal, roles_required
 from builder.security.secretbox import SecretKeyError
 from builder.store import datasources as ds_records
 from builder.store.datasources import UnknownDataSource
+from builder.transactions import SQLTransaction
 from builder.web.api import error_response, json_response
 from datasources.base import QueryError, QueryInputError
 
@@ -360,4 +361,6 @@ def _query_text(query: Any) -> Any:
         return query["sql"][:10_000]
     if isinstance(query, str):
         return query[:10_000]
+    if isinstance(query, SQLTransaction):  # a transaction: its steps as the app file has them
+        return query.as_json()
     return query if isinstance(query, dict) else None

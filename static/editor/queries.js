@@ -142,8 +142,16 @@
         parts.expectRows.value = typeof q.expectRows === "number" ? String(q.expectRows) : "";
       }
       var isSql = typeof q.sql === "string";
+      var isTransaction = Array.isArray(q.transaction);
       parts.sql.hidden = !isSql;
       parts.docNote.hidden = isSql;
+      // A transaction's steps (and their expectRows) are edited in the YAML view for now; the
+      // form keeps them as they are (name, data source and run on load still work here).
+      parts.docNote.textContent = isTransaction
+        ? "A transaction of " + q.transaction.length + " SQL step(s): edit its steps in the YAML view; Run works here."
+        : "A document (MongoDB) query: edit its body in the YAML view; Run works here.";
+      parts.expectRows.disabled = isTransaction;
+      parts.expectRows.title = isTransaction ? "expectRows goes on each step of a transaction (YAML view)" : "";
       if (isSql && sql.text() !== q.sql) sql.setText(q.sql);
     }
 

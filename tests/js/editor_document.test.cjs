@@ -259,3 +259,26 @@ test('typed values lose the quotes only an empty string needed; {} turns block o
   assert.ok(text.includes('        label: 订单\n'), text);
   assert.ok(text.includes('          - {value: SF, label: 顺丰}\n'), text);
 });
+
+test('a transaction query survives editing: steps kept, bindings renamed, steps.* untouched', () => {
+  const source = [
+    'format: 1', 'app: shop', 'pages:', '  - name: main', '    widgets:',
+    '      - {name: sku, type: input, at: [0, 0, 4, 1]}',
+    'queries:', '  createOrder:', '    datasource: shop', '    transaction:',
+    '      # check and take the stock first',
+    '      - sql: UPDATE products SET stock = stock - 1 WHERE sku = <<sku.value>> AND stock >= 1',
+    '        expectRows: 1', '        message: 库存不足',
+    '      - name: sku', "        sql: INSERT INTO orders (sku) VALUES (<<sku.value>>)",
+    '      - sql: INSERT INTO history (order_id) VALUES (<<steps.sku.lastId>>)', ''].join('\n');
+  const doc = yamltext.parse(source).doc;
+  let next = model.renameWidget(doc, 'sku', 'skuInput');
+  next = model.setQueryKey(next, 'createOrder', 'runOnLoad', true);
+  const text = yamltext.patch(source, doc, next);
+  assert.ok(text.includes('# check and take the stock first'));
+  const steps = yamltext.parse(text).doc.queries.createOrder.transaction;
+  assert.equal(steps.length, 3);
+  assert.deepEqual(steps[0], { sql: 'UPDATE products SET stock = stock - 1 WHERE sku = <<skuInput.value>> AND stock >= 1',
+    expectRows: 1, message: '库存不足' });
+  assert.equal(steps[1].name, 'sku', 'a step name is not a widget name');
+  assert.equal(steps[2].sql, 'INSERT INTO history (order_id) VALUES (<<steps.sku.lastId>>)');
+});
