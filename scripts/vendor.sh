@@ -25,6 +25,7 @@ README="$VENDOR/README.md"
 PACKAGES=(
   "tabulator-tables|6.5.3|sha512-nJ2QaqZzQvd9B4rf4LBnRxfb6sSqA/BX2OsXnSJ2d8k21oXDSTtFtOUrDap04a/6BDGivC/MByCxy43ugadJIg==|tabulator|dist/js/tabulator.min.js=>tabulator.min.js dist/css/tabulator.min.css=>tabulator.min.css dist/css/tabulator_simple.min.css=>tabulator_simple.min.css"
   "gridstack|14.1.0|sha512-nF6asbGVnIJH7N9pa+DCaSBGAoEvTNS7jYHUJfcNN+5bTD3a4pLEKvGia7W/6NbjiJWms9e3Zih1YuU4coT3QA==|gridstack|dist/gridstack-all.js=>gridstack-all.js dist/gridstack-all.js.LICENSE.txt=>gridstack-all.js.LICENSE.txt dist/gridstack.min.css=>gridstack.min.css"
+  "chart.js|4.6.1|sha512-hJyniucsFmq//EvXYvJ6c6mahPoI3kaxdjVH8awTaJ/fDNWeSqqqArixMJWkWNN6fcYvPU3HneSANFNYtRi61g==|chartjs|dist/chart.umd.min.js=>chart.umd.min.js"
 )
 
 # Folders built by scripts/vendor-bundles.sh. Format (| separated):
@@ -150,6 +151,8 @@ Notes:
 - Tabulator: `tabulator.min.css` (default look) and `tabulator_simple.min.css` (lighter, borderless
   theme) are each a *complete* stylesheet, not an add-on: link exactly one of them.
 - GridStack: `gridstack-all.js` is the self-contained build (global `GridStack`, no dependencies).
+- Chart.js: `chart.umd.min.js` is the UMD build (global `Chart`); runtime pages link it only when
+  the app has a `chart` widget (`vendor_scripts` in `widgets/chart.py`).
 
 ## sha256
 

@@ -74,8 +74,18 @@
       openUrl: function (url) { R.kit.openUrl(url, t); },
       setProperty: setProperty,
       resetWidgets: resetWidgets,
+      exportQuery: exportQuery,
       t: t,
     });
+
+    /** The `export` action: the query's whole result as a file, with its table's sort/filter. */
+    function exportQuery(name, options) {
+      var body = queries.exportBody(name, { validate: true });
+      if (options.filename) body.filename = options.filename;
+      return client.download(name, body).then(function (file) {
+        R.kit.saveFile(file.blob, file.filename || options.filename || name + ".csv");
+      });
+    }
 
     function hasValue(name) {
       var spec = specs[name];
@@ -178,6 +188,7 @@
           return store.setWidget(name, patch);
         },
         runActions: function (list) { return runner.runActions(list); },
+        scopeWith: function (locals) { return snapshot().scopeWith(locals); },
         query: function (q) { return store.query(q); },
         runQuery: function (q, page) { return queries.execute(q, page); },
         runsOnLoad: function (q) { return queries.runsOnLoad(q); },

@@ -301,6 +301,13 @@ ROUTES: list[Route] = [
                                        "ghost": {"value": "1; DROP TABLE orders"}},
                      "sql": "DELETE FROM orders", "datasource": "metadata"},
           why="(extra values in the body and state are ignored)"),
+    # CSV export: the run API's checks (a streamed body, read to the end by Caller.send).
+    Route("export.export_query", "POST", f"/api/apps/{FLAGSHIP}/queries/getOrders/export",
+          expect(200, op_no_app=404), json_body=PAGE),
+    Route("export.export_query", "POST", f"/api/apps/{OTHER}/queries/getOrders/export",
+          expect(404, dev=200, admin=200), json_body=PAGE, why="(a query of another app)"),
+    Route("export.export_query", "POST", f"/api/apps/{FLAGSHIP}/queries/draftOnly/export",
+          expect(404), json_body=PAGE, why="(a query only in the unpublished draft)"),
     # Users admin: admins only.
     Route("admin_users.users", "GET", "/admin/users", ADMIN_PAGE),
     Route("admin_users.create", "POST", "/admin/users/new", expect(403, admin=200),

@@ -11,6 +11,9 @@ DEFAULT_WIDGETS: list[str] = [
     "widgets.button:WIDGET",
     "widgets.select:WIDGET",
     "widgets.input:WIDGET",
+    "widgets.daterange:WIDGET",
+    "widgets.stat:WIDGET",
+    "widgets.chart:WIDGET",
 ]
 
 ENTRY_POINT_GROUP = "toolcrib.widgets"

@@ -1,7 +1,8 @@
 """What a widget type declares: its properties (JSON Schema), the state it exposes, its events.
 
 A widget type is one module in ``widgets/`` holding one :class:`WidgetType` (and a ``.js`` file
-of the same name for the browser), listed in :data:`widgets.DEFAULT_WIDGETS`.
+of the same name for the browser, plus any vendored library it names in ``vendor_scripts``),
+listed in :data:`widgets.DEFAULT_WIDGETS`.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ class WidgetType:
     default_size: tuple[int, int] = (4, 1)
     #: Browser implementation, a file next to the widget module.
     script: str = ""
+    #: Third-party files under ``static/`` the browser code needs (``vendor/chartjs/...``),
+    #: loaded before the widget scripts, and only on pages that show a widget of this type.
+    vendor_scripts: tuple[str, ...] = ()
+    vendor_styles: tuple[str, ...] = ()
 
     @property
     def script_path(self) -> Path:

@@ -11,6 +11,10 @@
  * Tabulator clears its selection whenever it replaces rows (page change, sort, reload), so
  * after each load we select the row with the same rowKey again, with its fresh data, or
  * clear selectedRow when it is gone.
+ *
+ * Row styles: `rowStyles: [{when: "<<row.stock < row.low_stock>>", tone: danger}]` gives each
+ * row whose first true rule the class tc-row--<tone>; `row` is that row's data, the other
+ * names are the app's scope (ctx.scopeWith). Evaluated when a row renders and on each update.
  */
 (function () {
   "use strict";
@@ -89,6 +93,33 @@
     }
     var to = Math.min(currentRow + pageSize - 1, totalRows);
     return t("counter", { from: currentRow, to: to, total: Number(totalRows).toLocaleString() });
+  }
+
+  var TONES = ["danger", "warning", "good", "muted"];
+
+  /** The tone of the first rule that holds for `data`, or null (a failing rule is false). */
+  function rowTone(rules, data, scopeWith) {
+    if (!Array.isArray(rules) || !rules.length) return null;
+    var scope = scopeWith({ row: data });
+    for (var i = 0; i < rules.length; i++) {
+      var rule = rules[i] || {};
+      if (TONES.indexOf(rule.tone) < 0 || typeof rule.when !== "string") continue;
+      try {
+        if (window.ToolcribBindings.render(rule.when, scope)) return rule.tone;
+      } catch (err) {
+        continue;
+      }
+    }
+    return null;
+  }
+
+  function paintRow(row, rules, scopeWith) {
+    var el = row.getElement();
+    if (!el) return;
+    var tone = rowTone(rules, row.getData(), scopeWith);
+    TONES.forEach(function (name) { el.classList.toggle("tc-row--" + name, name === tone); });
+    if (tone) el.dataset.tone = tone;
+    else delete el.dataset.tone;
   }
 
   function buildDom(cell) {
@@ -174,6 +205,7 @@
         dataLoaderError: t("loadError"),
         rowFormatter: function (row) {
           if (props.selectable !== false) row.getElement().tabIndex = -1; // see tabStop()
+          if (props.rowStyles) paintRow(row, props.rowStyles, ctx.scopeWith);
         },
       };
       if (props.defaultSort && props.defaultSort.column) {
@@ -354,6 +386,9 @@
             }
           }
           syncSelection(ctx.state());
+          if (next.rowStyles) {
+            table.getRows().forEach(function (row) { paintRow(row, next.rowStyles, ctx.scopeWith); });
+          }
         });
       },
       reset: function () {

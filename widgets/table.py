@@ -20,6 +20,22 @@ COLUMN = {
     },
 }
 
+#: Marks a property evaluated per row in the browser, where ``<<row.column>>`` is that row.
+ROW_SCOPE = "x-row-scope"
+TONES = ("danger", "warning", "good", "muted")
+
+ROW_STYLE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["when", "tone"],
+    "properties": {
+        "when": {"type": "string", "pattern": r"^\s*<<[\s\S]*>>\s*$", ROW_SCOPE: True,
+                 "errorMessage": "'when' takes a <<binding>>, e.g. <<row.stock < row.low_stock>>",
+                 "description": "A <<binding>> per row, e.g. <<row.stock < row.low_stock>>"},
+        "tone": {"enum": list(TONES), "description": "How a matching row is highlighted"},
+    },
+}
+
 WIDGET = WidgetType(
     type="table",
     title="Table",
@@ -39,6 +55,8 @@ WIDGET = WidgetType(
                            "dir": {"enum": ["asc", "desc"], "default": "asc"}},
         },
         "filterable": {"type": "boolean", "default": False},
+        "rowStyles": {"type": "array", "items": ROW_STYLE,
+                      "description": "Highlight rows: the first rule whose `when` is true wins"},
         "onRowClick": action_list("Runs when a row is clicked"),
     },
     state={

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from builder import bindings
 from builder.appspec.scan import analyze_query, query_body, query_kind
+from builder.transactions import SQLTransaction
 
 WIDGET_KEYS = ("name", "type", "at")
 
@@ -33,7 +34,8 @@ class QuerySpec:
     name: str
     datasource: str
     kind: Literal["sql", "document"]
-    body: str | dict[str, Any]
+    #: SQL text, a document query, or the steps of a ``transaction:`` (run in one transaction).
+    body: str | dict[str, Any] | SQLTransaction
     run_on_load: bool
     expect_rows: int | None
     timeout_s: float | None

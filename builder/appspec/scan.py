@@ -12,6 +12,7 @@ from typing import Any
 from builder import bindings
 from builder.appspec.problems import DocPath
 from builder.appspec.schema import DOCUMENT_KEYS
+from builder.transactions import SQLTransaction, build_transaction, reads_steps
 
 #: Filled by the server; the browser cannot forge them.
 SERVER_NAMES = ("current_user", "now")
@@ -22,17 +23,25 @@ PAGE_PROPERTIES = ("name", "title", "params")
 #: Names no widget or query may take: they would shadow a global or a literal.
 RESERVED_NAMES = (*SERVER_NAMES, PAGE_NAME, "true", "false", "null")
 
+#: Marks a widget property evaluated per table row (``rowStyles[].when`` in widgets/table.py);
+#: the names in ROW_LOCALS (``row``: that row's data) are defined there and nowhere else.
+ROW_SCOPE = "x-row-scope"
+ROW_LOCALS = frozenset({"row"})
+
 Ref = tuple[str | int, ...]
 
 
 def query_kind(query: dict[str, Any]) -> str:
-    return "sql" if "sql" in query else "document"
+    return "sql" if "sql" in query or "transaction" in query else "document"
 
 
-def query_body(query: dict[str, Any]) -> str | dict[str, Any]:
-    """The SQL text, or for a document query the collection, operation and options."""
+def query_body(query: dict[str, Any]) -> str | dict[str, Any] | SQLTransaction:
+    """The SQL text, the steps of a transaction, or for a document query the collection,
+    operation and options."""
     if "sql" in query:
         return str(query["sql"])
+    if "transaction" in query:
+        return build_transaction(query["transaction"])
     return {key: query[key] for key in DOCUMENT_KEYS if key in query}
 
 
@@ -40,6 +49,11 @@ def body_strings(query: dict[str, Any], path: DocPath) -> Iterator[tuple[DocPath
     """Every string of a query's body that may hold bindings, with its document path."""
     if isinstance(query.get("sql"), str):
         yield (*path, "sql"), query["sql"]
+        return
+    if isinstance(query.get("transaction"), list):
+        for i, step in enumerate(query["transaction"]):
+            if isinstance(step, dict) and isinstance(step.get("sql"), str):
+                yield (*path, "transaction", i, "sql"), step["sql"]
         return
     for key in DOCUMENT_KEYS:
         if key in query and key != "collection":
@@ -55,6 +69,13 @@ def iter_strings(value: Any, path: DocPath) -> Iterator[tuple[DocPath, str]]:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from iter_strings(item, (*path, index))
+
+
+def row_scoped(schema: dict[str, Any]) -> list[str]:
+    """Keys of a list property's items that are evaluated per row (``rowStyles[].when``)."""
+    items = schema.get("items") if schema.get("type") == "array" else None
+    properties = items.get("properties", {}) if isinstance(items, dict) else {}
+    return [key for key, sub in properties.items() if sub.get(ROW_SCOPE)]
 
 
 def source_offset(text: str, binding: bindings.Binding) -> int:
@@ -74,13 +95,19 @@ def read_by_query(ref: Ref) -> tuple[str, str] | str | None:
 
 
 def analyze_query(query: dict[str, Any]) -> tuple[list[str], list[tuple[str, str]], list[str]]:
-    """(expression sources, (widget, property) refs, server refs) of a *valid* query."""
+    """(expression sources, (widget, property) refs, server refs) of a *valid* query.
+
+    A transaction step's binding that reads ``steps`` is left out: the data source evaluates it
+    between steps (``builder/transactions.py``); the browser never sends it.
+    """
     sources: list[str] = []
     refs: list[tuple[str, str]] = []
     server: list[str] = []
     for _path, text in body_strings(query, ()):
         for found in bindings.find_bindings(text):
             source = found.source.strip()
+            if reads_steps(source):
+                continue
             if source not in sources:
                 sources.append(source)
             for ref in bindings.references(source):

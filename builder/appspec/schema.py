@@ -36,7 +36,7 @@ DOCUMENT_OPERATIONS = ("find", "findOne", "aggregate", "count", "distinct", "ins
 DOCUMENT_OPTIONS = ("projection", "sort", "limit", "skip")
 DOCUMENT_KEYS = ("collection", *DOCUMENT_OPERATIONS, *DOCUMENT_OPTIONS)
 #: The verbs of an action; each action object has exactly one of them.
-ACTION_KEYS = ("run", "refresh", "toast", "copy", "set", "reset", "navigate", "open")
+ACTION_KEYS = ("run", "refresh", "toast", "copy", "set", "reset", "navigate", "open", "export")
 
 
 def _ref(name: str, description: str | None = None) -> Schema:
@@ -130,6 +130,14 @@ def _actions() -> dict[str, Schema]:
                                      "type": ["string", "number", "boolean", "null"]}}}, []),
         "open": ("Open a URL in a new tab", {"type": "string", "description": "URL; may contain "
                                              "<<bindings>>"}, {}, []),
+        "export": ("Download the whole result of a query as a file (with the table's sort and "
+                   "filter)", _ref("name", "Query name"),
+                   {"format": {"enum": ["csv"], "default": "csv"},
+                    "filename": {**text, "description": "Name of the downloaded file; may "
+                                                        "contain <<bindings>>"},
+                    "onSuccess": {**actions_ref, "description": "Runs after the download"},
+                    "onError": {**actions_ref, "description": "Runs when the export fails"}},
+                   []),
     }
     defs: dict[str, Schema] = {
         "actions": {"type": "array", "items": _ref("action"),
@@ -199,6 +207,7 @@ def _query() -> Schema:
             "description": {"type": "string"},
             "sql": {"type": "string", "minLength": 1,
                     "description": "SQL; each <<expr>> becomes a bound parameter"},
+            "transaction": _transaction(),
             "collection": {"type": "string", "minLength": 1,
                            "description": "Collection of a document query (MongoDB)"},
             **document_ops,
@@ -216,12 +225,40 @@ def _query() -> Schema:
         },
         "oneOf": [
             {"title": "SQL query", "required": ["sql"],
-             "not": {"anyOf": [{"required": [k]} for k in DOCUMENT_KEYS]}},
+             "not": {"anyOf": [{"required": [k]} for k in ("transaction", *DOCUMENT_KEYS)]}},
+            {"title": "SQL transaction", "required": ["transaction"],
+             "not": {"anyOf": [{"required": [k]} for k in ("sql", "expectRows",
+                                                            *DOCUMENT_KEYS)]}},
             {"title": "Document query", "required": ["collection"],
-             "not": {"required": ["sql"]},
+             "not": {"anyOf": [{"required": ["sql"]}, {"required": ["transaction"]}]},
              "oneOf": [{"required": [op]} for op in DOCUMENT_OPERATIONS]},
         ],
     }
+
+
+def _transaction() -> Schema:
+    """``transaction:``: SQL statements run in order in one transaction (all or nothing)."""
+    step = {
+        "type": "object",
+        "description": "One SQL statement of the transaction",
+        "required": ["sql"],
+        "additionalProperties": False,
+        "properties": {
+            "name": _ref("name", "Later steps read <<steps.NAME.lastId>>, .rowcount, .row "
+                                 "and .rows"),
+            "sql": {"type": "string", "minLength": 1,
+                    "description": "One SQL statement; each <<expr>> becomes a bound parameter"},
+            "expectRows": {"type": "integer", "minimum": 0,
+                           "description": "Roll back the whole transaction and fail unless "
+                                          "exactly this many rows change (or are returned)"},
+            "message": {"type": "string", "minLength": 1,
+                        "description": "Shown to the user when expectRows fails, e.g. "
+                                       "'not enough stock'"},
+        },
+    }
+    return {"type": "array", "minItems": 1, "items": step,
+            "description": "SQL statements run in order in one transaction: any failure "
+                           "(expectRows, a database error, the time limit) rolls back all"}
 
 
 def build_schema(widgets: Registry[WidgetType]) -> dict[str, Any]:

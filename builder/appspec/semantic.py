@@ -18,9 +18,11 @@ from builder.appspec.scan import (
     PAGE_NAME,
     PAGE_PROPERTIES,
     RESERVED_NAMES,
+    ROW_LOCALS,
     SERVER_NAMES,
     Ref,
     body_strings,
+    row_scoped,
     source_offset,
 )
 from builder.appspec.schema import (
@@ -31,6 +33,8 @@ from builder.appspec.schema import (
     accepts_string,
     property_schema,
 )
+from builder.appspec.transaction_checks import check_transaction, claims_step_ref
+from builder.queries import is_select
 from builder.registry import Registry
 from widgets.base import BINDABLE, WidgetType
 
@@ -140,6 +144,8 @@ class _Checker:
                        wtype: WidgetType, node: str | None) -> None:
         if schema.get("$ref") == _ACTIONS_REF:
             self.check_actions(path, value)
+        elif isinstance(value, list) and row_scoped(schema):
+            self.check_row_bindings(path, value, row_scoped(schema), node)
         elif not isinstance(value, str):
             return
         elif schema.get(BINDABLE):
@@ -152,6 +158,19 @@ class _Checker:
                 self.parse_bindings(path, value, report=False):
             self.add(path, f"'{key}' of {article(wtype.type)} is not bindable: the <<...>> "
                            "would be shown as written")
+
+    def check_row_bindings(self, path: DocPath, items: list[Any], keys: list[str],
+                           node: str | None) -> None:
+        """Per-row bindings (``rowStyles[].when``): one binding each, ``row`` in scope."""
+        for i, item in enumerate(items):
+            for key in keys:
+                text = item.get(key) if isinstance(item, dict) else None
+                if not isinstance(text, str):
+                    continue
+                found = self.check_display((*path, i, key), text, node, local=ROW_LOCALS)
+                if found and not bindings.is_single_binding(text):
+                    self.add((*path, i, key), f"'{key}' takes a single <<binding>> (no text "
+                                              "around it)")
 
     def check_grid(self, path: DocPath, at: Any) -> None:
         if not (isinstance(at, list) and len(at) == 4
@@ -188,14 +207,19 @@ class _Checker:
             out.append((binding.source, offset, refs))
         return out
 
-    def check_display(self, path: DocPath, text: str, node: str | None = None) -> bool:
-        """Check a browser-evaluated text; record cycle edges for ``node``; any bindings?"""
+    def check_display(self, path: DocPath, text: str, node: str | None = None, *,
+                      local: frozenset[str] = frozenset()) -> bool:
+        """Check a browser-evaluated text; record cycle edges for ``node``; any bindings?
+
+        ``local``: names defined only here (``row`` in a table's ``rowStyles``)."""
         found = self.parse_bindings(path, text)
         for source, offset, refs in found:
             if node is not None:
                 self.node_at.setdefault(node, (path, offset))
                 self.edges.setdefault(node, [])
             for ref in refs:
+                if ref[0] in local:
+                    continue
                 if self.check_ref(path, source, offset, ref) and node is not None \
                         and ref[0] in self.widgets and len(ref) > 1:
                     self.edges[node].append(f"{ref[0]}.{ref[1]}")
@@ -231,6 +255,8 @@ class _Checker:
         names = [*self.widgets, *self.queries, *SERVER_NAMES, PAGE_NAME]
         hint = did_you_mean(root, names) or " (bindings read widgets, queries, page, " \
                                             "current_user and now)"
+        if root in ROW_LOCALS:
+            hint = " (row is known only in a table's rowStyles `when`)"
         self.add(path, f"unknown widget or query '{root}' in <<{source}>>{hint}",
                  offset=offset + _name_offset(source, ref, 0))
         return False
@@ -281,6 +307,26 @@ class _Checker:
             hint = f": '{target}' is a widget" if target in self.widgets else \
                 did_you_mean(target, self.queries)
             self.add((*path, verb), f"{verb}: unknown query '{target}'{hint}")
+        for key in ("onSuccess", "onError"):
+            if key in action:
+                self.check_actions((*path, key), action[key])
+
+    def action_export(self, path: DocPath, action: dict[str, Any]) -> None:
+        target = action["export"]
+        if isinstance(target, str):
+            query = self.queries.get(target)
+            if not isinstance(query, dict):
+                hint = f": '{target}' is a widget" if target in self.widgets else \
+                    did_you_mean(target, self.queries)
+                self.add((*path, "export"), f"export: unknown query '{target}'{hint}")
+            elif "sql" not in query:
+                self.add((*path, "export"), f"export: '{target}' is a document (MongoDB) "
+                                            "query; exporting those is not supported yet")
+            elif isinstance(query["sql"], str) and not is_select(query["sql"]):
+                self.add((*path, "export"), f"export: '{target}' does not return rows; only a "
+                                            "SELECT can be exported")
+        if isinstance(action.get("filename"), str):
+            self.check_display((*path, "filename"), action["filename"])
         for key in ("onSuccess", "onError"):
             if key in action:
                 self.check_actions((*path, key), action[key])
@@ -341,10 +387,13 @@ class _Checker:
                 known = ", ".join(sorted(datasource_names)) or "none registered"
                 self.add((*path, "datasource"), f"unknown data source '{source}'"
                          f"{did_you_mean(source, datasource_names)} (data sources: {known})")
+            check_transaction(self, path, query)
             for text_path, text in body_strings(query, path):
                 for source_text, offset, refs in self.parse_bindings(text_path, text):
                     for ref in refs:
-                        self.check_query_ref(text_path, source_text, offset, ref)
+                        if not claims_step_ref(self, query, text_path, source_text, offset, ref,
+                                               refs):
+                            self.check_query_ref(text_path, source_text, offset, ref)
             self.check_document_keys(path, query)
 
     def check_document_keys(self, path: DocPath, query: dict[str, Any]) -> None:
@@ -370,7 +419,9 @@ class _Checker:
 
 _ACTION_CHECKS = {"run": "action_query", "refresh": "action_query", "toast": "action_text",
                   "copy": "action_text", "open": "action_text", "set": "action_set",
-                  "reset": "action_reset", "navigate": "action_navigate"}
+                  "reset": "action_reset", "navigate": "action_navigate",
+                  "export": "action_export"}
+
 
 
 def _name_offset(source: str, ref: Ref, part: int) -> int:

@@ -97,6 +97,8 @@ class _Explainer:
             return f"for {widget}" if len(path) == 4 else f"in {widget}'s {format_path(path[4:])}"
         if len(path) == 2 and path[0] == "queries":
             return "in a query"
+        if len(path) == 4 and path[0] == "queries" and path[2] == "transaction":
+            return "in a transaction step"
         if len(path) == 2 and path[0] == "pages":
             return "in a page"
         if not path:
@@ -214,6 +216,8 @@ def _query_body_message(query: Any) -> str | None:
         return None
     operations = [op for op in DOCUMENT_OPERATIONS if op in query]
     document = [k for k in DOCUMENT_KEYS if k in query]
+    if "transaction" in query:
+        return _transaction_body_message(query, document)
     if "sql" in query and document:
         return (f"a query has either sql or a document body, not both: remove "
                 f"{', '.join(document)} or sql")
@@ -222,10 +226,24 @@ def _query_body_message(query: Any) -> str | None:
     if "collection" not in query:
         if operations:
             return f"a document query needs 'collection' besides '{operations[0]}'"
-        return ("a query needs a body: 'sql: ...', or 'collection:' with one operation ("
-                f"{', '.join(DOCUMENT_OPERATIONS)})")
+        return ("a query needs a body: 'sql: ...', 'transaction:' (a list of SQL steps), or "
+                f"'collection:' with one operation ({', '.join(DOCUMENT_OPERATIONS)})")
     if not operations:
         return f"a document query needs one operation: {', '.join(DOCUMENT_OPERATIONS)}"
     if len(operations) > 1:
         return f"a document query has exactly one operation; this one has {', '.join(operations)}"
+    return None
+
+
+def _transaction_body_message(query: dict[str, Any], document: list[str]) -> str | None:
+    """Why a ``transaction:`` query does not fit (it is SQL only, with expectRows per step)."""
+    if "sql" in query:
+        return ("a query has either sql (one statement) or transaction (a list of steps), not "
+                "both: move the sql into a step of the transaction")
+    if document:
+        return (f"a transaction is SQL only: remove {', '.join(document)} (a document query "
+                "runs one operation)")
+    if "expectRows" in query:
+        return ("expectRows of a transaction goes on the step it checks: "
+                "transaction: [{sql: ..., expectRows: 1, message: ...}]")
     return None

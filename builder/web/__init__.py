@@ -16,6 +16,7 @@ BLUEPRINTS = [
     "builder.web.auth",
     "builder.web.runtime",
     "builder.web.api",
+    "builder.web.export",
     "builder.web.editor_api",
     "builder.web.editor",
     "builder.web.admin_users",

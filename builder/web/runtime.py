@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import Blueprint, abort, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
@@ -45,6 +47,23 @@ def app_page(slug: str) -> ResponseReturnValue:
         "__NAME__", "{name}")
     widget_types = sorted({w.type for w in loaded.spec.all_widgets()})
     return render_template("runtime.html", app=public, widget_types=widget_types)
+
+
+@bp.app_template_global()
+def widget_vendor_files(widget_types: Iterable[str]) -> dict[str, list[str]]:
+    """The vendored scripts and styles (paths under static/) the page's widget types need.
+
+    Each file once, in the order of ``widget_types``; used by runtime.html (app and preview).
+    """
+    registry = toolcrib().widgets
+    files: dict[str, list[str]] = {"scripts": [], "styles": []}
+    for name in widget_types:
+        if name not in registry:
+            continue
+        widget = registry.get(name)
+        for kind, paths in (("scripts", widget.vendor_scripts), ("styles", widget.vendor_styles)):
+            files[kind].extend(p for p in paths if p not in files[kind])
+    return files
 
 
 @bp.get("/widgets/<widget_type>.js")

@@ -151,7 +151,8 @@
       ]));
     });
     var required = (itemSchema.required || [])[0];
-    var noun = spec.itemName || (required === "key" ? "column" : required === "value" ? "option" : "item");
+    var noun = spec.itemName || itemSchema.title ||
+      (required === "key" ? "column" : required === "value" ? "option" : "item");
     box.appendChild(el("button", { type: "button", class: "tc-button ed-list-editor__add", text: "Add " + noun,
       dataset: { fkey: spec.key + ".add" },
       onclick: function () {

@@ -54,6 +54,38 @@
     return [el("div", { class: "ed-w__table" }, [el("table", {}, [el("thead", {}, [head]), el("tbody", {}, body)])]), note];
   }
 
+  /** A stat card: label, the number (grouped digits; the runtime applies the full format). */
+  function stat(props) {
+    var v = props.value, shown = text(v);
+    if (typeof v === "number" && isFinite(v)) {
+      shown = props.format === "percent" ? (v * 100).toLocaleString() + "%" : v.toLocaleString();
+    }
+    if (shown && props.format !== "percent") shown = text(props.prefix) + shown + text(props.suffix);
+    var tone = ["good", "warning", "danger"].indexOf(props.tone) >= 0 ? props.tone : "neutral";
+    return [label(props), el("div", { class: "ed-w__stat ed-w__stat--" + tone + (shown ? "" : " is-empty"),
+      text: shown || "—" })];
+  }
+
+  /** A chart sketch: bars of the first series of the rows its query returned in the editor. */
+  function chart(widget, props) {
+    var rows = (Array.isArray(props.data) ? props.data : []).filter(function (r) { return r && typeof r === "object"; });
+    var series = Array.isArray(widget.series) && widget.series[0] && widget.series[0].key;
+    if (!series && rows.length) {
+      series = Object.keys(rows[0]).filter(function (k) { return k !== (widget.x || Object.keys(rows[0])[0]) &&
+        typeof rows[0][k] === "number"; })[0];
+    }
+    var values = rows.slice(0, 60).map(function (r) { return Number(r[series]) || 0; });
+    var top = Math.max.apply(null, values.concat([0])) || 1;
+    var head = props.title ? el("div", { class: "ed-w__label", text: text(props.title) }) : null;
+    if (!values.length) {
+      return [head, el("div", { class: "ed-w__empty", text: (props.chartType || "bar") + " chart — " +
+        (typeof widget.data === "string" ? widget.data + ": run the query to see it" : "bind data to a query") })];
+    }
+    return [head, el("div", { class: "ed-w__chart" }, values.map(function (v) {
+      return el("span", { style: "height:" + Math.max(2, Math.round(100 * Math.max(v, 0) / top)) + "%" });
+    }))];
+  }
+
   function build(widget, props, ctx) {
     switch (widget.type) {
       case "table": return table(widget, props, ctx);
@@ -76,6 +108,8 @@
       case "input":
         return [label(props), el("span", { class: "ed-w__control" + (props.value ? "" : " is-empty"),
           text: text(props.value) || text(props.placeholder) })];
+      case "stat": return stat(props);
+      case "chart": return chart(widget, props);
       default:
         return [el("div", { class: "ed-w__unknown", text: widget.type + " widget" })];
     }

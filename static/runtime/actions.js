@@ -1,4 +1,5 @@
-/* Toolcrib runtime: the action runner (run, refresh, toast, copy, set, reset, navigate, open).
+/* Toolcrib runtime: the action runner (run, refresh, toast, copy, set, reset, navigate, open,
+ * export).
  *
  * A list of actions runs in order, each awaited. When an action succeeds its onSuccess list
  * runs, then the next action. When it fails its onError list runs (or, without one, an error
@@ -16,7 +17,7 @@
 })(typeof self !== "undefined" ? self : this, function () {
   "use strict";
 
-  var KINDS = ["run", "refresh", "toast", "copy", "set", "reset", "navigate", "open"];
+  var KINDS = ["run", "refresh", "toast", "copy", "set", "reset", "navigate", "open", "export"];
 
   function kindOf(action) {
     if (!action || typeof action !== "object") return null;
@@ -37,6 +38,7 @@
    *   queries: {trigger(name, mode, {validate})}
    *   toast(text, kind); copyText(text) -> Promise; navigate(page); openUrl(url)
    *   setProperty(widget, property, value); resetWidgets([names])
+   *   exportQuery(name, {format, filename}) -> Promise: download the query's whole result
    *   t: translator
    */
   function createActionRunner(deps) {
@@ -70,6 +72,11 @@
       },
       open: function (action) {
         deps.openUrl(toText(deps.evaluate(action.open)));
+      },
+      "export": function (action) {
+        var filename = action.filename === undefined ? "" : toText(deps.evaluate(action.filename));
+        return deps.exportQuery(String(deps.evaluate(action["export"])),
+          { format: action.format || "csv", filename: filename });
       },
     };
 

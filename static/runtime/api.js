@@ -70,18 +70,21 @@
       return options.runUrl.replace("{name}", encodeURIComponent(name));
     }
 
+    function headersFor(accept) {
+      return Object.assign({
+        "Content-Type": "application/json",
+        Accept: accept,
+        "X-Requested-With": "toolcrib",
+      }, options.headers ? options.headers() : {});
+    }
+
     function run(name, body) {
       var controller = typeof AbortController === "function" ? new AbortController() : null;
       var timer = controller ? setTimeout(function () { controller.abort(); }, timeoutMs) : null;
-      var headers = Object.assign({
-        "Content-Type": "application/json",
-        Accept: "application/json",
-        "X-Requested-With": "toolcrib",
-      }, options.headers ? options.headers() : {});
       return fetchFn(urlFor(name), {
         method: "POST",
         credentials: "same-origin",
-        headers: headers,
+        headers: headersFor("application/json"),
         body: JSON.stringify(options.extraBody ? Object.assign({}, options.extraBody, body) : body),
         signal: controller ? controller.signal : undefined,
       }).then(function (response) {
@@ -100,10 +103,54 @@
       });
     }
 
-    return { run: run, urlFor: urlFor };
+    /** The export URL: options.exportUrl, else the run URL ending in /export. */
+    function exportUrlFor(name) {
+      var url = options.exportUrl || options.runUrl.replace(/\/run$/, "/export");
+      return url.replace("{name}", encodeURIComponent(name));
+    }
+
+    /**
+     * POST an export request; resolves to {blob, filename} (the name the server chose, from
+     * Content-Disposition). No client time limit: a large export takes as long as it takes.
+     */
+    function download(name, body) {
+      return fetchFn(exportUrlFor(name), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: headersFor("text/csv, application/json"),
+        body: JSON.stringify(body),
+      }).then(function (response) {
+        if (!response.ok) {
+          return readJSON(response).then(function (json) { throw failureFrom(response, json, t); });
+        }
+        return response.blob().then(function (blob) {
+          return { blob: blob, filename: filenameOf(response.headers.get("Content-Disposition")) };
+        }, function () {
+          throw QueryFailure(t("exportBroken"), "export_broken", response.status);
+        });
+      }, function () {
+        throw QueryFailure(t("unreachable"), "network", 0);
+      });
+    }
+
+    return { run: run, urlFor: urlFor, download: download, exportUrlFor: exportUrlFor };
+  }
+
+  /** The file name of a Content-Disposition header (filename* first), or null. */
+  function filenameOf(header) {
+    var text = header || "";
+    var star = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(text);
+    if (star) {
+      try {
+        return decodeURIComponent(star[1].trim());
+      } catch (e) { /* fall through to the plain name */ }
+    }
+    var plain = /filename\s*=\s*"?([^";]+)"?/i.exec(text);
+    return plain ? plain[1].trim() : null;
   }
 
   return {
+    filenameOf: filenameOf,
     createQueryClient: createQueryClient, QueryFailure: QueryFailure, normalizeResult: normalizeResult,
   };
 });

@@ -106,8 +106,21 @@
     if (win) win.opener = null;
   }
 
+  /** Saves a Blob as a download named `filename` (an <a download> click). */
+  function saveFile(blob, filename) {
+    var url = URL.createObjectURL(blob);
+    var link = el("a", "tc-offscreen");
+    link.href = url;
+    link.download = filename;
+    document.body.appendChild(link);
+    link.click();
+    document.body.removeChild(link);
+    setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+  }
+
   return {
     el: el,
+    saveFile: saveFile,
     field: field,
     copyText: copyText,
     openUrl: openUrl,

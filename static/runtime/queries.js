@@ -37,6 +37,7 @@
     var drivers = Object.create(null);
     var lastPage = Object.create(null);
     var sequence = Object.create(null);
+    var counted = Object.create(null); // name -> {shape, number, total} of the last counted page
 
     Object.keys(app.queries || {}).forEach(function (name) { store.setQuery(name, {}); });
 
@@ -58,6 +59,24 @@
       return out;
     }
 
+    /** Everything about a paged request but its page number. */
+    function pageShape(body) {
+      var page = body.page;
+      return JSON.stringify([body.state, page.size, page.sort || [], page.filter || []]);
+    }
+
+    /**
+     * A page turn (only the number differs from the last answered request, which had a total)
+     * does not ask for the total again: counting is the costly half of a page on a big table.
+     * A refresh repeats the same number, so it always counts afresh.
+     */
+    function reusableTotal(name, body) {
+      var prev = counted[name];
+      if (!body.page || body.page.total === false || !prev) return null;
+      if (prev.number === body.page.number || prev.shape !== pageShape(body)) return null;
+      return prev.total;
+    }
+
     /** One request; the store only takes the answer of the latest request per query. */
     function execute(name, page) {
       var body;
@@ -70,9 +89,18 @@
         body.page = page;
         lastPage[name] = page;
       }
+      var shape = page ? pageShape(body) : null;
+      var keptTotal = reusableTotal(name, body);
+      if (keptTotal !== null) body.page = Object.assign({}, page, { total: false });
       var ticket = sequence[name] = (sequence[name] || 0) + 1;
       store.setQuery(name, { isLoading: true });
       return deps.client.run(name, body).then(function (result) {
+        if (keptTotal !== null && (result.total === null || result.total === undefined)) {
+          result.total = keptTotal;
+        }
+        if (page && typeof result.total === "number") {
+          counted[name] = { shape: shape, number: page.number, total: result.total };
+        }
         if (sequence[name] === ticket) {
           store.setQuery(name, {
             data: result.rows, columns: result.columns, rowcount: result.rowcount,
@@ -124,6 +152,19 @@
       return execute(name, page);
     }
 
+    /**
+     * The body of an export request: the values the query reads and, when a table shows the
+     * query page by page, that table's current sort and filter (the export has every page).
+     */
+    function exportBody(name, options) {
+      specOf(name);
+      if (options && options.validate) check(name);
+      var body = { state: statePayload(name, deps.snapshot().scope) };
+      var page = lastPage[name];
+      if (page && (page.sort || page.filter)) body.page = { sort: page.sort || [], filter: page.filter || [] };
+      return body;
+    }
+
     /** Runs the runOnLoad queries that no table drives; failures stay in their state. */
     function runOnLoad() {
       return Promise.all(Object.keys(app.queries || {}).map(function (name) {
@@ -149,6 +190,7 @@
       runOnLoad: runOnLoad,
       drive: drive,
       statePayload: statePayload,
+      exportBody: exportBody,
       isPaged: function (name) { return !!((app.queries || {})[name] || {}).paged; },
       runsOnLoad: function (name) { return !!((app.queries || {})[name] || {}).runOnLoad; },
     };

@@ -13,9 +13,10 @@
 })(typeof self !== "undefined" ? self : this, function () {
   "use strict";
 
-  /** Event props (onClick, onRowClick...) hold action lists, evaluated only when they run. */
+  /** Props kept as written: event props (onClick, onRowClick...) hold action lists, evaluated
+   * only when they run; a table's rowStyles are evaluated per row, with `row` in scope. */
   function isEventProp(key) {
-    return /^on[A-Z]/.test(key);
+    return /^on[A-Z]/.test(key) || key === "rowStyles";
   }
 
   function hasBinding(text) {
@@ -109,7 +110,21 @@
         return evaluateValue(value, bindings, scope, onError || function (err) { throw err; });
       }
 
-      return { scope: scope, propsOf: propsOf, evaluate: evaluate };
+      /** The scope plus local names (a table row's `row`), read lazily like the scope. */
+      function scopeWith(locals) {
+        var out = {};
+        Object.keys(scope).forEach(function (name) {
+          Object.defineProperty(out, name, { enumerable: true, configurable: true,
+            get: function () { return scope[name]; } });
+        });
+        Object.keys(locals || {}).forEach(function (name) {
+          Object.defineProperty(out, name, { enumerable: true, configurable: true, writable: true,
+            value: locals[name] });
+        });
+        return out;
+      }
+
+      return { scope: scope, propsOf: propsOf, evaluate: evaluate, scopeWith: scopeWith };
     };
   }
 

@@ -410,3 +410,19 @@ test('a run blocked by an empty field runs neither onSuccess nor onError', async
   assert.equal(ok, false);
   assert.deepEqual(r.log, []);
 });
+
+test('a page turn reuses the total; a refresh, a new sort or new inputs count again', async () => {
+  const q = queriesWorld((url, init) => answer(200, { rows: [], columns: [],
+    total: JSON.parse(init.body).page.total === false ? null : 985, has_more: true }));
+  const page = (number, extra) => ({ size: 20, number, sort: [{ column: 'id', dir: 'desc' }], ...extra });
+  const asked = () => q.net.calls.map((c) => c.body.page.total !== false);
+  let result = await q.queries.execute('getOrders', page(1));
+  assert.equal(result.total, 985);
+  result = await q.queries.execute('getOrders', page(2));   // page turn: no count, total kept
+  assert.equal(result.total, 985);
+  assert.equal(q.store.query('getOrders').total, 985);
+  await q.queries.trigger('getOrders', 'refresh');           // same page again: count
+  await q.queries.execute('getOrders', page(3, { sort: [{ column: 'id', dir: 'asc' }] }));
+  await q.queries.execute('getOrders', page(4, { filter: [{ column: 'id', op: '>', value: 1 }] }));
+  assert.deepEqual(asked(), [true, false, true, true, true]);
+});
