@@ -5,22 +5,26 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import orjson
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
 from builder.context import toolcrib
-from builder.query_runner import NotFound, parse_run_body, prepare_request
+from builder.published import LoadedApp
+from builder.query_runner import NotFound, RunInput, parse_run_body, prepare_request
 from builder.security import allowlists, audit
-from builder.security.auth import can_use_app, login_required, principal
+from builder.security.auth import Principal, can_use_app, login_required, principal
 from builder.security.secretbox import SecretKeyError
 from builder.store.datasources import UnknownDataSource
-from datasources.base import QueryError
+from datasources.base import DataSource, QueryError, QueryRequest
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 _ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
@@ -72,6 +76,38 @@ def run_query(slug: str, name: str) -> Response:
     body = request.get_json(silent=True)
     if body is None:
         return error_response("the request body is not valid JSON", 400, "bad_json")
+    outcome = checked_run(slug, name, body, parse_run_body,
+                          lambda source, query_request: source.run(query_request))
+    if isinstance(outcome, Response):
+        return outcome
+    result, run = outcome.value, outcome
+    rows = result.rowcount if result.rowcount is not None else len(result.rows)
+    audit.record("query", outcome="ok", who=run.who, rows=rows,
+                 duration_ms=_elapsed_ms(run.started), **run.trail)
+    return json_response(result.as_json())
+
+
+@dataclass
+class CheckedRun(Generic[T]):
+    """What ``checked_run`` did: the action's value and what its audit record needs."""
+
+    value: T
+    loaded: LoadedApp
+    run: RunInput
+    trail: dict[str, Any]
+    started: float
+    who: Principal
+
+
+def checked_run(slug: str, name: str, body: Any, parse: Callable[[Any], RunInput],
+                act: Callable[[DataSource, QueryRequest], T]) -> CheckedRun[T] | Response:
+    """Every check of running a published app's query, then ``act`` on its data source.
+
+    Shared by the run and export endpoints: the app is published and granted to the caller,
+    the app's and the data source's allowlists let the client in, the body and state are valid.
+    A refusal or failure is written to the audit log and answered as a JSON error (a Response);
+    an unexpected error is logged too and raised.
+    """
     tc, who = toolcrib(), principal()
     assert who is not None
     started = time.perf_counter()
@@ -85,14 +121,14 @@ def run_query(slug: str, name: str) -> Response:
         named = loaded.spec.queries.get(name)
         if named is not None:
             trail["datasource"] = named.datasource
-        run = parse_run_body(body)
+        run = parse(body)
         query, query_request = prepare_request(loaded.spec, name, run, widgets=tc.widgets,
                                                settings=tc.settings,
                                                user=who.as_binding_value())
         trail["detail"] = {"values": audit.redact_query_values(loaded.spec,
                                                                query_request.values)}
         allowlists.check(request.remote_addr, "datasource", query.datasource)
-        result = tc.connections.get(query.datasource).run(query_request)
+        value = act(tc.connections.get(query.datasource), query_request)
     except allowlists.AddressNotAllowed as exc:
         # The log says which list refused; the client only learns its address was not allowed.
         trail.setdefault("detail", {})["refused_by"] = exc.level
@@ -114,10 +150,7 @@ def run_query(slug: str, name: str) -> Response:
         audit.record("query", outcome="internal_error", who=who,
                      duration_ms=_elapsed_ms(started), **trail)
         raise
-    rows = result.rowcount if result.rowcount is not None else len(result.rows)
-    audit.record("query", outcome="ok", who=who, rows=rows,
-                 duration_ms=_elapsed_ms(started), **trail)
-    return json_response(result.as_json())
+    return CheckedRun(value, loaded, run, trail, started, who)
 
 
 def _failed(trail: dict[str, Any], started: float, who: Any, exc: QueryError) -> Response:

@@ -18,7 +18,6 @@ record (kind ``query``, ``detail.export``) with the rows sent, when it ends.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -27,17 +26,13 @@ from flask import Blueprint, Response, current_app, has_app_context, request, st
 from werkzeug.exceptions import HTTPException
 from werkzeug.wsgi import ClosingIterator
 
-from builder.context import toolcrib
 from builder.csv_export import csv_chunks, layout, safe_filename, table_columns
-from builder.query_runner import NotFound, RunInput, parse_run_body, prepare_request
-from builder.security import allowlists, audit
-from builder.security.auth import can_use_app, login_required, principal
-from builder.security.secretbox import SecretKeyError
-from builder.store.datasources import UnknownDataSource
+from builder.query_runner import RunInput, parse_run_body
+from builder.security import audit
+from builder.security.auth import login_required
 from builder.web.api import (
-    Forbidden,
     _elapsed_ms,
-    _failed,
+    checked_run,
     error_response,
     http_error,
     unexpected_error,
@@ -74,42 +69,14 @@ def export_query(slug: str, name: str) -> Response:
     if body is None:
         return error_response("send the request as JSON (Content-Type: application/json) with "
                               '{"state": {...}}', 415 if not request.is_json else 400, "bad_json")
-    tc, who = toolcrib(), principal()
-    assert who is not None
-    started = time.perf_counter()
-    loaded = tc.published.get(slug)
-    trail: dict[str, Any] = {"app_slug": slug, "query_name": name,
-                             "app_version": loaded.version_number if loaded else None}
-    try:
-        if loaded is None or not can_use_app(who, loaded.app_id):
-            raise NotFound(f"there is no published app {slug!r} for you")
-        allowlists.check(request.remote_addr, "app", slug)
-        named = loaded.spec.queries.get(name)
-        if named is not None:
-            trail["datasource"] = named.datasource
-        run = parse_export_body(body)
-        query, query_request = prepare_request(loaded.spec, name, run, widgets=tc.widgets,
-                                               settings=tc.settings,
-                                               user=who.as_binding_value())
-        trail["detail"] = {"values": audit.redact_query_values(loaded.spec,
-                                                               query_request.values)}
-        allowlists.check(request.remote_addr, "datasource", query.datasource)
-        stream = open_stream(tc.connections.get(query.datasource), query_request,
-                             max_rows=MAX_EXPORT_ROWS, timeout_s=EXPORT_TIMEOUT_S)
-    except allowlists.AddressNotAllowed as exc:
-        trail.setdefault("detail", {})["refused_by"] = exc.level
-        return _failed(trail, started, who, Forbidden(str(exc)))
-    except QueryError as exc:
-        return _failed(trail, started, who, exc)
-    except (UnknownDataSource, SecretKeyError) as exc:
-        log.error("export of %s.%s cannot reach its data source: %s", slug, name, exc)
-        return _failed(trail, started, who, QueryError(
-            "this query's data source is not usable on the server; ask an admin to check it",
-            status=502, code="datasource_missing"))
-    except Exception:
-        audit.record("query", outcome="internal_error", who=who,
-                     duration_ms=_elapsed_ms(started), **trail)
-        raise
+    outcome = checked_run(slug, name, body, parse_export_body,
+                          lambda source, query_request: open_stream(
+                              source, query_request, max_rows=MAX_EXPORT_ROWS,
+                              timeout_s=EXPORT_TIMEOUT_S))
+    if isinstance(outcome, Response):
+        return outcome
+    stream, run, loaded = outcome.value, outcome.run, outcome.loaded
+    trail, started, who = outcome.trail, outcome.started, outcome.who
     filename = safe_filename(body.get("filename"), name)
     trail["detail"]["export"] = {"format": "csv", "filename": filename,
                                  "sort": [[k.column, "desc" if k.descending else "asc"]
