@@ -322,6 +322,13 @@ def probe_columns(compiled: CompiledSQL) -> CompiledSQL:
     return CompiledSQL(sql, dict(compiled.params), compiled.expanding)
 
 
+def _worth_counting(page: PageRequest, size: int, offset: int) -> bool:
+    """A sorted page that the browser's total hint puts past the middle: counting first lets
+    it be read from the other end, much cheaper than a deep OFFSET."""
+    hint = page.total_hint
+    return bool(page.sort) and hint is not None and offset + size // 2 > hint // 2
+
+
 def wrap_page(compiled: CompiledSQL, page: PageRequest, columns: Sequence[str],
               dialect: Dialect, *, not_null: frozenset[str] = frozenset(),
               total: int | None = None) -> PagedSQL:
@@ -356,5 +363,6 @@ def wrap_page(compiled: CompiledSQL, page: PageRequest, columns: Sequence[str],
     rows_sql = f"SELECT * {base}{order}\nLIMIT :page_limit OFFSET :page_offset"
     rows = CompiledSQL(rows_sql, {**params, "page_limit": limit, "page_offset": skip},
                        expanding)
-    count = CompiledSQL(f"SELECT COUNT(*) {base}", params, expanding) if page.want_total else None
+    count = (CompiledSQL(f"SELECT COUNT(*) {base}", params, expanding)
+             if page.want_total or _worth_counting(page, size, offset) else None)
     return PagedSQL(rows=rows, count=count, size=size, offset=offset, reversed=reverse)

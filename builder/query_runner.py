@@ -64,12 +64,16 @@ def _parse_page(page: Any) -> PageRequest:
         raise QueryInputError(f'"page.size" must be a whole number from 1 to {MAX_PAGE_SIZE}')
     if not _is_int(number) or number < 1:
         raise QueryInputError('"page.number" must be a whole number from 1')
+    hint = page.get("totalHint")
+    if hint is not None and (not _is_int(hint) or hint < 0):
+        raise QueryInputError('"page.totalHint" must be a whole number from 0')
     return PageRequest(
         size=size,
         number=number,
         sort=tuple(_parse_sort(s) for s in _as_list(page.get("sort"), "page.sort")),
         filter=tuple(_parse_filter(f) for f in _as_list(page.get("filter"), "page.filter")),
         want_total=page.get("total", True) is not False,
+        total_hint=hint,
     )
 
 

@@ -160,6 +160,10 @@ class PageRequest:
     sort: tuple[SortKey, ...] = ()
     filter: tuple[FilterClause, ...] = ()
     want_total: bool = True
+    #: The total the browser already has (a page turn without ``want_total``): only a hint for
+    #: deciding to count anyway when the page lies past the middle, so it can be read from the
+    #: other end. It never replaces the count.
+    total_hint: int | None = None
 
 
 @dataclass(frozen=True)

@@ -154,3 +154,15 @@ def test_a_changed_table_is_probed_again(items: DataSource, db_url: str) -> None
     # ... which made the source forget them: the new column sorts at once.
     result = run(items, everything, size=5, sort=(SortKey("title"),))
     assert [r["title"] for r in result.rows] == ["a"]
+
+
+def test_a_total_hint_counts_only_past_the_middle(items: DataSource) -> None:
+    sort = (SortKey("grp"), SortKey("id"))
+    whole = [r["id"] for r in run(items, size=ROWS, sort=sort).rows]
+    early = run(items, size=5, number=2, sort=sort, want_total=False, total_hint=ROWS)
+    assert early.total is None and [r["id"] for r in early.rows] == whole[5:10]
+    late = run(items, size=5, number=4, sort=sort, want_total=False, total_hint=ROWS)
+    assert late.total == ROWS and [r["id"] for r in late.rows] == whole[15:20]
+    # A stale hint (rows were added or removed since) only decides whether to count.
+    stale = run(items, size=5, number=5, sort=sort, want_total=False, total_hint=1000)
+    assert stale.total is None and [r["id"] for r in stale.rows] == whole[20:]

@@ -91,7 +91,11 @@
       }
       var shape = page ? pageShape(body) : null;
       var keptTotal = reusableTotal(name, body);
-      if (keptTotal !== null) body.page = Object.assign({}, page, { total: false });
+      if (keptTotal !== null) {
+        // The hint lets the server count anyway for a page past the middle (it then reads the
+        // page from the other end); the answer's total, when there is one, wins.
+        body.page = Object.assign({}, page, { total: false, totalHint: keptTotal });
+      }
       var ticket = sequence[name] = (sequence[name] || 0) + 1;
       store.setQuery(name, { isLoading: true });
       return deps.client.run(name, body).then(function (result) {
