@@ -189,3 +189,36 @@ def test_product_images_match_generator() -> None:
         assert text == module.tile(product, index), stale
         assert "Noto Sans CJK SC" in text
     assert len(list(folder.glob("*.svg"))) == len(PRODUCTS)
+
+
+def test_oms_tables_follow_the_orders_and_are_seeded_once(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, text
+
+    from builder.demo.seed_oms import seed_oms
+    from builder.demo.shop_schema import TRANSITIONS
+
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    seed_shop(url, orders=400)
+    first = seed_oms(url)
+    assert first["products"] == 25 and first["order_status_history"] >= 400
+    assert seed_oms(url) == {"products": 0, "order_status_history": 0, "payments": 0}
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        # The last step of every order's history is its status, and every step is allowed.
+        last = dict(conn.execute(text(
+            "SELECT h.order_id, h.to_status FROM order_status_history h WHERE h.id = "
+            "(SELECT MAX(id) FROM order_status_history WHERE order_id = h.order_id)")).all())
+        statuses = dict(conn.execute(text("SELECT id, status FROM orders")).all())
+        assert last == statuses
+        for before, after in conn.execute(text(
+                "SELECT from_status, to_status FROM order_status_history "
+                "WHERE from_status IS NOT NULL")):
+            assert after in TRANSITIONS[before], (before, after)
+        # Paid orders (and only they) have one payment of the order's amount.
+        unpaid = conn.execute(text(
+            "SELECT COUNT(*) FROM orders o JOIN payments p ON p.order_id = o.id "
+            "WHERE o.status = 'pending_payment' OR p.amount <> o.amount")).scalar()
+        assert unpaid == 0
+        assert conn.execute(text(
+            "SELECT COUNT(*) FROM products WHERE stock < low_stock_threshold")).scalar() == 5
+    engine.dispose()

@@ -33,6 +33,7 @@ def set_up_demo(tc: Toolcrib, *, orders: int = 1500, admin_password: str | None 
     skipped with a message; the others are imported and published.
     """
     from builder.demo.seed import seed_shop
+    from builder.demo.seed_oms import seed_oms
 
     shop_path = tc.settings.instance_path / "shop.db"
     shop_url = f"sqlite:///{shop_path}"
@@ -41,6 +42,10 @@ def set_up_demo(tc: Toolcrib, *, orders: int = 1500, admin_password: str | None 
         yield f"created demo shop database {shop_path} with {count} orders"
     else:
         yield f"using demo shop database {shop_path}"
+    added = seed_oms(shop_url)
+    if any(added.values()):
+        counts = ", ".join(f"{n:,} {table.replace('_', ' ')}" for table, n in added.items())
+        yield f"added {counts} for the OMS apps"
     with tc.store.session() as session:
         have_shop = DEMO_DATASOURCE in records.names(session)
     if not have_shop:
