@@ -7,6 +7,8 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+import yaml
+
 from builder.app_files import import_directory
 from builder.context import Toolcrib
 from builder.datasource_admin import add_datasource
@@ -17,7 +19,6 @@ from builder.store import datasources as records
 
 DEMO_DATASOURCE = "shop"
 MONGO_DATASOURCE = "shop_mongo"
-MONGO_APP = "order-shipping-mongo"
 DEMO_ADMIN = "admin"
 DEMO_OPERATOR = "ops"
 FLAGSHIP = "order-shipping"
@@ -61,7 +62,7 @@ def set_up_demo(tc: Toolcrib, *, orders: int = 1500, admin_password: str | None 
         yield ("(the MongoDB app needs a MongoDB server: toolcrib demo --mongo-url "
                "mongodb://HOST:27017/shop)")
     yield from _demo_users(tc, admin_password, operator_password)
-    yield from _grant_mongo_app(tc)
+    yield from _grant_bundled_apps(tc)
 
 
 def _mongo_shop(tc: Toolcrib, mongo_url: str, orders: int) -> Iterator[str]:
@@ -86,18 +87,36 @@ def _mongo_shop(tc: Toolcrib, mongo_url: str, orders: int) -> Iterator[str]:
            else "using the MongoDB orders collection as it is")
 
 
-def _grant_mongo_app(tc: Toolcrib) -> Iterator[str]:
-    """The demo operator may use the MongoDB app too, once it is there."""
+def _grant_bundled_apps(tc: Toolcrib) -> Iterator[str]:
+    """The demo operator may use every bundled app that is published here (the MongoDB one
+    once it is there): the OMS apps are ops' tools as much as the shipping screen."""
+    slugs = bundled_app_slugs(tc.settings.apps_path)
+    granted = []
     with tc.store.session() as session:
         operator = find_user(session, DEMO_OPERATOR)
-        try:
-            app = app_by_slug(session, MONGO_APP)
-        except GrantError:
-            return
         if operator is None or operator.role != "operator":
             return
-        grant(session, app, user_id=operator.id)
-    yield f"{DEMO_OPERATOR!r} may use {MONGO_APP}"
+        for slug in slugs:
+            try:
+                app = app_by_slug(session, slug)
+            except GrantError:
+                continue  # skipped (its data source is not set up here)
+            if app.published_version_id is None:
+                continue
+            grant(session, app, user_id=operator.id)
+            granted.append(slug)
+    if granted:
+        yield f"{DEMO_OPERATOR!r} may use {', '.join(granted)}"
+
+
+def bundled_app_slugs(apps_path: Path) -> list[str]:
+    """The ``app:`` slug of each YAML file in the bundled apps folder."""
+    slugs = []
+    for path in sorted(apps_path.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and isinstance(data.get("app"), str):
+            slugs.append(data["app"])
+    return slugs
 
 
 def _demo_users(tc: Toolcrib, admin_password: str | None,
