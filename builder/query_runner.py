@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 from builder.appspec.model import AppSpec, QuerySpec
 from builder.bindings import BindingError, evaluate
 from builder.config import Settings
+from builder.page_params import page_scope
 from builder.registry import Registry
 from datasources.base import (
     FILTER_OPS,
@@ -151,7 +152,9 @@ def build_scope(
             shown = label if isinstance(label, str) and "<<" not in label else widget_name
             raise QueryInputError(f"{shown} is required")
         scope.setdefault(widget_name, {})[prop] = value
-    scope["current_user"] = user or {"id": None, "email": None, "roles": []}
+    if query.page_params:
+        scope["page"] = page_scope(spec, query, state)
+    scope["current_user"] = user or {"id": None, "username": None, "email": None, "roles": []}
     scope["now"] = datetime.now(UTC).isoformat(timespec="seconds")
     return scope
 

@@ -50,8 +50,11 @@
     var store = R.store.createStore();
     var warned = Object.create(null);
     var fieldErrors = Object.create(null);
+    var files = Object.create(null); // fileinput widget -> the File it holds (never in state)
     var mounted = [];
     var currentPage = null;
+    var currentTexts = null; // the URL texts of the shown page's params
+    var shownBefore = false;
     var toaster = R.toasts.createToaster(document, t);
     var snapshot = R.scope.createScopeBuilder(specs, store, bindings, warnBinding);
     var valueWidgets = Object.keys(specs).filter(hasValue);
@@ -64,6 +67,7 @@
     var queries = R.queries.createQueries({
       app: app, store: store, client: client, snapshot: snapshot, hasValue: hasValue,
       reportInvalid: reportInvalid, t: t,
+      fileOf: function (widget) { return files[widget] || null; },
     });
     var runner = R.actions.createActionRunner({
       evaluate: function (value) { return snapshot().evaluate(value); },
@@ -194,6 +198,7 @@
         runsOnLoad: function (q) { return queries.runsOnLoad(q); },
         drive: function (q, driver) { return queries.drive(q, driver); },
         toast: function (text, kind) { toaster.show(text, kind); },
+        setFile: function (file) { files[name] = file || null; },
       };
     }
 
@@ -247,10 +252,29 @@
       mounted.forEach(function (rec) { updateWidget(rec, snap); });
     }
 
-    // --- pages --------------------------------------------------------------------------
+    // --- pages (URLs and params: runtime/pages.js) --------------------------------------
 
     function pageNamed(name) {
-      return (app.pages || []).filter(function (p) { return p.name === name; })[0] || null;
+      return R.pages.pageNamed(app, name);
+    }
+
+    function readsOfSpec(spec) {
+      return queriesReadBy(spec);
+    }
+
+    /** A missing or unreadable page parameter, said above the page (queries refuse it too). */
+    function showParamProblems(grid, problems) {
+      var banner = document.getElementById("tc-page-problem");
+      if (!banner) {
+        banner = R.kit.el("div", "tc-page-problem");
+        banner.id = "tc-page-problem";
+        banner.setAttribute("role", "alert");
+        grid.parentNode.insertBefore(banner, grid);
+      }
+      banner.textContent = problems.map(function (p) {
+        return t(p.kind === "missing" ? "paramMissing" : "paramInvalid", p);
+      }).join("；");
+      banner.hidden = !problems.length;
     }
 
     function unmountAll() {
@@ -264,13 +288,31 @@
       mounted = [];
     }
 
-    function showPage(page) {
+    /**
+     * Shows `page` with its params (URL texts, typed by the page's declarations): mounts its
+     * widgets and runs the runOnLoad queries its widgets read (a paged table runs its own).
+     * Widget state outlives the page, so Back finds the list's filters as they were.
+     */
+    function showPage(page, texts) {
       var grid = document.getElementById("tc-page");
+      var typed = R.pages.typedParams(page, texts);
+      var paramsMoved = currentPage !== page.name || JSON.stringify(currentTexts) !== JSON.stringify(texts);
+      var load = R.pages.loadQueries(app, page, readsOfSpec, !shownBefore);
       unmountAll();
       grid.textContent = "";
       currentPage = page.name;
+      currentTexts = texts;
+      shownBefore = true;
+      if (paramsMoved) {
+        // Another order's detail must not show the previous one's rows while it loads.
+        load.forEach(function (name) { store.setQuery(name, { data: null, error: null, errorCode: null }); });
+      }
+      store.setPage({ name: page.name, title: page.title || page.name, params: typed.params });
+      showParamProblems(grid, typed.problems);
       grid.setAttribute("aria-label", page.title || page.name);
-      R.layout.renderTabs(document, document.getElementById("tc-pages"), app.pages, page.name, navigate);
+      R.layout.renderTabs(document, document.getElementById("tc-pages"), R.pages.tabPages(app, page.name),
+        page.name, function (name) { if (name !== currentPage) navigate(name, {}); },
+        function (p) { return R.pages.urlFor(app, p.name, {}); });
       document.title = (page.title ? page.title + " · " : "") + (app.title || app.slug);
       R.layout.orderedWidgets(page).forEach(function (spec) {
         var rec = mountWidget(spec);
@@ -278,19 +320,21 @@
         mounted.push(rec);
       });
       render();
+      return queries.runOnLoad(load);
     }
 
-    function navigate(name) {
+    /** The `navigate` action: another page (or the same with other params), in the history. */
+    function navigate(name, params) {
       var page = pageNamed(name);
       if (!page) throw new Error(t("unknownPage", { name: name }));
-      if (name === currentPage) return;
-      root.history.pushState({ page: name }, "", "#" + encodeURIComponent(name));
-      showPage(page);
+      var texts = R.pages.textsOf(params);
+      if (name === currentPage && JSON.stringify(texts) === JSON.stringify(currentTexts)) return null;
+      root.history.pushState({ page: name, params: texts }, "", R.pages.urlFor(app, name, texts));
+      return showPage(page, texts);
     }
 
-    function pageFromLocation() {
-      var wanted = decodeURIComponent((root.location.hash || "").replace(/^#/, ""));
-      return pageNamed(wanted) || (app.pages || [])[0];
+    function fromLocation() {
+      return R.pages.fromLocation(app, root.location);
     }
 
     function start() {
@@ -298,12 +342,14 @@
       follower.sync(snapshot, specs, store);
       store.subscribe(requestRender);
       root.addEventListener("popstate", function () {
-        var page = pageFromLocation();
-        if (page && page.name !== currentPage) showPage(page);
+        var where = fromLocation();
+        if (where.page && (where.page.name !== currentPage
+            || JSON.stringify(where.texts) !== JSON.stringify(currentTexts))) {
+          showPage(where.page, where.texts);
+        }
       });
-      var first = pageFromLocation();
-      if (first) showPage(first);
-      return queries.runOnLoad();
+      var first = fromLocation();
+      return first.page ? showPage(first.page, first.texts) : Promise.resolve();
     }
 
     // Toolcrib.app: a handle for devtools and tests, not an API for widgets (they get ctx).

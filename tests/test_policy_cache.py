@@ -89,7 +89,8 @@ def test_a_grant_revoked_elsewhere_stops_at_the_next_request(worker: Flask,
         app_record = grants.app_by_slug(session, FLAGSHIP)
         ops = find_user(session, "ops")
         assert ops is not None
-        for grant in session.scalars(select(AppGrant).where(AppGrant.user_id == ops.id)):
+        for grant in session.scalars(select(AppGrant).where(AppGrant.user_id == ops.id,
+                                                            AppGrant.app_id == app_record.id)):
             grants.revoke(session, app_record, grant.id)
     response = client.post(RUN, json=PAGE, headers=bearer(token))
     assert response.status_code in (403, 404)

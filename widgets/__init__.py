@@ -14,6 +14,7 @@ DEFAULT_WIDGETS: list[str] = [
     "widgets.daterange:WIDGET",
     "widgets.stat:WIDGET",
     "widgets.chart:WIDGET",
+    "widgets.fileinput:WIDGET",
 ]
 
 ENTRY_POINT_GROUP = "toolcrib.widgets"

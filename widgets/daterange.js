@@ -10,8 +10,10 @@
   var kit = Toolcrib.kit;
   var zh = /^zh\b/i.test(document.documentElement.lang || "");
   var TEXT = zh
-    ? { from: "开始日期", to: "结束日期", today: "今天", last7days: "近 7 天", thisMonth: "本月" }
-    : { from: "From", to: "To", today: "Today", last7days: "Last 7 days", thisMonth: "This month" };
+    ? { from: "开始日期", to: "结束日期", today: "今天", last7days: "近 7 天", last30days: "近 30 天",
+      thisMonth: "本月" }
+    : { from: "From", to: "To", today: "Today", last7days: "Last 7 days", last30days: "Last 30 days",
+      thisMonth: "This month" };
   var ISO = /^\d{4}-\d{2}-\d{2}$/;
 
   function pad(n) {
@@ -36,6 +38,7 @@
   function presetRange(name, today) {
     if (name === "today") return [iso(today), iso(today)];
     if (name === "last7days") return [iso(addDays(today, -6)), iso(today)];
+    if (name === "last30days") return [iso(addDays(today, -29)), iso(today)];
     if (name === "thisMonth") {
       return [iso(new Date(today.getFullYear(), today.getMonth(), 1)),
         iso(new Date(today.getFullYear(), today.getMonth() + 1, 0))];

@@ -5,7 +5,7 @@ from widgets.base import WidgetType, action_list, bindable
 #: An ISO calendar date (YYYY-MM-DD) or null when that end of the range is open.
 ISO_DATE = {"type": ["string", "null"],
             "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}
-PRESETS = ("today", "last7days", "thisMonth")
+PRESETS = ("today", "last7days", "last30days", "thisMonth")
 
 WIDGET = WidgetType(
     type="daterange",
@@ -18,7 +18,8 @@ WIDGET = WidgetType(
         "defaultPreset": {"enum": list(PRESETS),
                           "description": "Initial range when start/end are not given"},
         "presets": {"type": "array", "items": {"enum": list(PRESETS)}, "uniqueItems": True,
-                    "description": "Buttons that pick a range: today, last7days, thisMonth"},
+                    "description": "Buttons that pick a range: today, last7days, last30days, "
+                                   "thisMonth"},
         "required": {"type": "boolean", "default": False,
                      "description": "A query reading the range refuses an empty start or end"},
         "disabled": bindable({"type": "boolean", "default": False}),

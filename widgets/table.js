@@ -96,6 +96,9 @@
   }
 
   var TONES = ["danger", "warning", "good", "muted"];
+  /** Table name -> {sort, page} of its last remote load: a table mounted again (Back from a
+   * detail page) opens on the same page with the same sort. */
+  var remembered = Object.create(null);
 
   /** The tone of the first rule that holds for `data`, or null (a failing rule is false). */
   function rowTone(rules, data, scopeWith) {
@@ -151,6 +154,7 @@
     var quiet = false; // Tabulator is replacing rows: its selection events are not the user's
     var hasUrl = false;
     var lastData = null;
+    var wasHidden = false; // Tabulator measures nothing while hidden: redraw when shown
     var resolveBuilt;
     var built = new Promise(function (resolve) { resolveBuilt = resolve; });
     var release = function () {};
@@ -166,6 +170,7 @@
       var filter = (params.filter || []).filter(function (f) { return FILTER_OPS[f.type]; })
         .map(function (f) { return { column: f.field, op: FILTER_OPS[f.type], value: f.value }; });
       if (filter.length) page.filter = filter;
+      remembered[ctx.name] = { sort: page.sort, page: page.number };
       return ctx.runQuery(paged, page).then(function (res) {
         var lastPage = res.total !== null ? Math.max(1, Math.ceil(res.total / page.size))
           : res.hasMore ? page.number + 1 : page.number;
@@ -215,6 +220,11 @@
       if (paged) {
         Object.assign(opts, { paginationMode: "remote", sortMode: "remote", filterMode: "remote",
           ajaxRequestFunc: loadPage });
+        var before = remembered[ctx.name];
+        if (before) {
+          opts.paginationInitialPage = before.page;
+          if (before.sort.length) opts.initialSort = before.sort;
+        }
         if (ctx.runsOnLoad(paged)) {
           opts.ajaxURL = ctx.runUrl.replace("{name}", encodeURIComponent(paged));
           hasUrl = true;
@@ -367,7 +377,8 @@
 
     function showError() {
       var q = sourceQuery ? ctx.query(sourceQuery) : null;
-      var message = q && q.error ? q.error : "";
+      // A refusal that carries rows (an import's report of bad rows) shows them, not a banner.
+      var message = q && q.error && !q.report ? q.error : "";
       dom.message.textContent = message;
       dom.error.hidden = !message;
       dom.root.classList.toggle("has-error", !!message);
@@ -376,6 +387,8 @@
     return {
       update: function (next, state) {
         props = next;
+        if (wasHidden && next.visible !== false) built.then(function () { table.redraw(true); });
+        wasHidden = next.visible === false;
         showError();
         built.then(function () {
           if (!paged) {

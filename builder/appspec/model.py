@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from builder import bindings
-from builder.appspec.scan import analyze_query, query_body, query_kind
+from builder.appspec.scan import analyze_query, page_params_read, query_body, query_kind
+from builder.imports import ImportBody
 from builder.transactions import SQLTransaction
 
 WIDGET_KEYS = ("name", "type", "at")
@@ -23,10 +24,21 @@ class WidgetSpec:
 
 
 @dataclass(frozen=True)
+class ParamSpec:
+    """A declared page parameter (``pages[].params.<name>``)."""
+
+    name: str
+    type: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
 class PageSpec:
     name: str
     title: str
     widgets: list[WidgetSpec]
+    #: Declared parameters by name (``<<page.params.id>>``); empty when the page takes none.
+    params: dict[str, ParamSpec] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -34,8 +46,9 @@ class QuerySpec:
     name: str
     datasource: str
     kind: Literal["sql", "document"]
-    #: SQL text, a document query, or the steps of a ``transaction:`` (run in one transaction).
-    body: str | dict[str, Any] | SQLTransaction
+    #: SQL text, a document query, the steps of a ``transaction:`` (run in one transaction),
+    #: or an ``import:`` (SQL run once per row of an uploaded file, in one transaction).
+    body: str | dict[str, Any] | SQLTransaction | ImportBody
     run_on_load: bool
     expect_rows: int | None
     timeout_s: float | None
@@ -47,6 +60,8 @@ class QuerySpec:
     refs: list[tuple[str, str]]
     #: Server-side names read, e.g. ``current_user.email``, ``now``.
     server_refs: list[str]
+    #: Page parameters read (``<<page.params.id>>`` -> ``id``), sent as ``state.page``.
+    page_params: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,9 @@ class AppSpec:
 
     def all_widgets(self) -> list[WidgetSpec]:
         return [w for page in self.pages for w in page.widgets]
+
+    def page(self, name: str) -> PageSpec | None:
+        return next((page for page in self.pages if page.name == name), None)
 
     def widget(self, name: str) -> WidgetSpec:
         for widget in self.all_widgets():
@@ -78,13 +96,18 @@ class AppSpec:
             "title": self.title,
             "pages": [
                 {"name": page.name, "title": page.title,
+                 "params": {p.name: {"type": p.type, "required": p.required}
+                            for p in page.params.values()},
                  "widgets": [{"name": w.name, "type": w.type, "at": list(w.at),
                               "props": copy.deepcopy(w.props)} for w in page.widgets]}
                 for page in self.pages
             ],
             "queries": {
                 name: {"runOnLoad": q.run_on_load, "expectRows": q.expect_rows,
-                       "refs": [list(ref) for ref in q.refs], "paged": name in paged}
+                       "refs": [list(ref) for ref in q.refs], "paged": name in paged,
+                       **({"pageParams": list(q.page_params)} if q.page_params else {}),
+                       **({"import": q.body.spec.public_json()}
+                          if isinstance(q.body, ImportBody) else {})}
                 for name, q in self.queries.items()
             },
         }
@@ -98,7 +121,9 @@ class AppSpec:
                     and bindings.is_single_binding(data):
                 out.extend(b.source.strip() for b in bindings.find_bindings(data))
         return [source for source in out if source.endswith(".data")
-                and source.removesuffix(".data") in self.queries]
+                and source.removesuffix(".data") in self.queries
+                and not isinstance(self.queries[source.removesuffix(".data")].body,
+                                   ImportBody)]  # an import's report is not paged
 
 
 def build_app(doc: dict[str, Any]) -> AppSpec:
@@ -110,6 +135,8 @@ def build_app(doc: dict[str, Any]) -> AppSpec:
             widgets=[WidgetSpec(name=w["name"], type=w["type"], at=tuple(w["at"]),
                                 props={k: v for k, v in w.items() if k not in WIDGET_KEYS})
                      for w in page.get("widgets", [])],
+            params={name: ParamSpec(name=name, type=p["type"], required=bool(p.get("required")))
+                    for name, p in page.get("params", {}).items()},
         )
         for page in doc["pages"]
     ]
@@ -133,4 +160,5 @@ def build_query(name: str, query: dict[str, Any]) -> QuerySpec:
         bindings=sources,
         refs=refs,
         server_refs=server,
+        page_params=page_params_read(query),
     )

@@ -12,11 +12,12 @@ from typing import Any
 from builder import bindings
 from builder.appspec.problems import DocPath
 from builder.appspec.schema import DOCUMENT_KEYS
+from builder.imports import ImportBody, build_import, reads_row
 from builder.transactions import SQLTransaction, build_transaction, reads_steps
 
 #: Filled by the server; the browser cannot forge them.
 SERVER_NAMES = ("current_user", "now")
-CURRENT_USER_PROPERTIES = ("id", "email", "roles")
+CURRENT_USER_PROPERTIES = ("id", "username", "email", "roles")
 #: A page-level name for display bindings: ``<<page.params.id>>`` after ``navigate`` with params.
 PAGE_NAME = "page"
 PAGE_PROPERTIES = ("name", "title", "params")
@@ -35,9 +36,11 @@ def query_kind(query: dict[str, Any]) -> str:
     return "sql" if "sql" in query or "transaction" in query else "document"
 
 
-def query_body(query: dict[str, Any]) -> str | dict[str, Any] | SQLTransaction:
-    """The SQL text, the steps of a transaction, or for a document query the collection,
-    operation and options."""
+def query_body(query: dict[str, Any]) -> str | dict[str, Any] | SQLTransaction | ImportBody:
+    """The SQL text, the steps of a transaction, an import (SQL run per row of a file), or for
+    a document query the collection, operation and options."""
+    if "import" in query:
+        return build_import(query["import"], str(query["sql"]))
     if "sql" in query:
         return str(query["sql"])
     if "transaction" in query:
@@ -87,6 +90,8 @@ def source_offset(text: str, binding: bindings.Binding) -> int:
 def read_by_query(ref: Ref) -> tuple[str, str] | str | None:
     """Classify what a query binding reads: (widget, property), a server name, or None."""
     root = ref[0]
+    if root == PAGE_NAME:
+        return None  # page parameters: see page_params_read
     if root in SERVER_NAMES:
         return ".".join(str(p) for p in ref[:2])
     if len(ref) >= 2 and isinstance(root, str) and isinstance(ref[1], str):
@@ -106,7 +111,7 @@ def analyze_query(query: dict[str, Any]) -> tuple[list[str], list[tuple[str, str
     for _path, text in body_strings(query, ()):
         for found in bindings.find_bindings(text):
             source = found.source.strip()
-            if reads_steps(source):
+            if reads_steps(source) or ("import" in query and reads_row(source)):
                 continue
             if source not in sources:
                 sources.append(source)
@@ -117,3 +122,21 @@ def analyze_query(query: dict[str, Any]) -> tuple[list[str], list[tuple[str, str
                 elif isinstance(read, str) and read not in server:
                     server.append(read)
     return sources, refs, server
+
+
+def page_params_read(query: dict[str, Any]) -> list[str]:
+    """Names of the page parameters a *valid* query reads (``<<page.params.id>>``), in order.
+
+    The browser sends them as ``state.page = {name, params}``; the server checks each against
+    the type the named page declares before binding it (``builder/page_params.py``).
+    """
+    names: list[str] = []
+    for _path, text in body_strings(query, ()):
+        for found in bindings.find_bindings(text):
+            if reads_steps(found.source.strip()):
+                continue
+            for ref in bindings.references(found.source.strip()):
+                if len(ref) >= 3 and ref[0] == PAGE_NAME and ref[1] == "params" \
+                        and isinstance(ref[2], str) and ref[2] not in names:
+                    names.append(ref[2])
+    return names

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from builder.appspec.import_schema import import_schema
 from builder.appspec.migrations import CURRENT_FORMAT
 from builder.registry import Registry
 from widgets.base import BINDABLE, Schema, WidgetType
@@ -37,6 +38,8 @@ DOCUMENT_OPTIONS = ("projection", "sort", "limit", "skip")
 DOCUMENT_KEYS = ("collection", *DOCUMENT_OPERATIONS, *DOCUMENT_OPTIONS)
 #: The verbs of an action; each action object has exactly one of them.
 ACTION_KEYS = ("run", "refresh", "toast", "copy", "set", "reset", "navigate", "open", "export")
+#: Types a page parameter may declare (``pages[].params.<name>.type``).
+PARAM_TYPES = ("string", "integer", "number", "boolean", "date")
 
 
 def _ref(name: str, description: str | None = None) -> Schema:
@@ -200,6 +203,7 @@ def _query() -> Schema:
         "description": "A named query. Its <<bindings>> become driver parameters, never text.",
         "required": ["datasource"],
         "additionalProperties": False,
+        "dependentRequired": {"import": ["sql"]},
         "properties": {
             "datasource": {"type": "string", "minLength": 1,
                            "description": "Name of a data source registered by an admin "
@@ -208,6 +212,7 @@ def _query() -> Schema:
             "sql": {"type": "string", "minLength": 1,
                     "description": "SQL; each <<expr>> becomes a bound parameter"},
             "transaction": _transaction(),
+            "import": import_schema(),
             "collection": {"type": "string", "minLength": 1,
                            "description": "Collection of a document query (MongoDB)"},
             **document_ops,
@@ -298,7 +303,30 @@ def build_schema(widgets: Registry[WidgetType]) -> dict[str, Any]:
             "properties": {
                 "name": _ref("pageName"),
                 "title": {"type": "string", "description": "Shown in the page header"},
+                "params": {
+                    "type": "object",
+                    "description": "Parameters the page takes from `navigate` and its URL "
+                                   "(/apps/<app>/<page>?id=42); bindings read "
+                                   "<<page.params.name>>",
+                    "propertyNames": _ref("name"),
+                    "additionalProperties": _ref("pageParam"),
+                },
                 "widgets": {"type": "array", "items": _ref("widget")},
+            },
+        },
+        "pageParam": {
+            "type": "object",
+            "required": ["type"],
+            "additionalProperties": False,
+            "description": "A page parameter: its type, checked by the server before a query "
+                           "binds it",
+            "properties": {
+                "type": {"enum": list(PARAM_TYPES),
+                         "description": "string, integer, number, boolean or date (YYYY-MM-DD)"},
+                "required": {"type": "boolean", "default": False,
+                             "description": "navigate must give it; a query refuses to run "
+                                            "without it"},
+                "description": {"type": "string"},
             },
         },
         "widget": _widget(types),

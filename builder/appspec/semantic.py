@@ -11,7 +11,13 @@ from typing import Any
 
 from builder import bindings
 from builder.appspec.cycles import find_cycles
+from builder.appspec.import_checks import check_import, claims_row_ref
 from builder.appspec.loader import SourceMap
+from builder.appspec.page_checks import (
+    check_display_params,
+    check_navigate_params,
+    check_query_page_ref,
+)
 from builder.appspec.problems import DocPath, Problem, article, did_you_mean, format_path
 from builder.appspec.scan import (
     CURRENT_USER_PROPERTIES,
@@ -51,6 +57,7 @@ def check_semantics(doc: Any, smap: SourceMap, *, widgets: Registry[WidgetType],
     checker.check_widgets()
     checker.check_queries(datasource_names)
     checker.check_cycles()
+    check_display_params(checker)
     return checker.problems
 
 
@@ -272,8 +279,12 @@ class _Checker:
             return
         root, prop = ref[0], (ref[1] if len(ref) > 1 else None)
         dotted = ".".join(str(p) for p in ref[:2])
-        allowed = "queries run on the server and read only widget state, current_user and now"
-        if root in self.queries or root == PAGE_NAME:
+        allowed = "queries run on the server and read only widget state, page.params, " \
+            "current_user and now"
+        if root == PAGE_NAME:
+            check_query_page_ref(self, path, source, offset, ref)
+            return
+        if root in self.queries:
             self.bad_prop(path, source, offset, ref[:1], f"a query cannot read {dotted}: "
                                                          f"{allowed}")
             return
@@ -373,6 +384,7 @@ class _Checker:
         for key, value in (params.items() if isinstance(params, dict) else []):
             if isinstance(value, str):
                 self.check_display((*path, "params", key), value)
+        check_navigate_params(self, path, action)
 
     # --- queries and cycles ------------------------------------------------------------------
 
@@ -388,11 +400,13 @@ class _Checker:
                 self.add((*path, "datasource"), f"unknown data source '{source}'"
                          f"{did_you_mean(source, datasource_names)} (data sources: {known})")
             check_transaction(self, path, query)
+            check_import(self, path, query)
             for text_path, text in body_strings(query, path):
                 for source_text, offset, refs in self.parse_bindings(text_path, text):
                     for ref in refs:
                         if not claims_step_ref(self, query, text_path, source_text, offset, ref,
-                                               refs):
+                                               refs) and not claims_row_ref(
+                                self, query, text_path, source_text, offset, ref, refs):
                             self.check_query_ref(text_path, source_text, offset, ref)
             self.check_document_keys(path, query)
 

@@ -35,7 +35,7 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Level = tuple[str, str]
 
 #: Endpoints whose ``slug`` view argument names an app: its level is loaded with the instance's.
-APP_ENDPOINTS = frozenset({"runtime.app_page", "api.run_query"})
+APP_ENDPOINTS = frozenset({"runtime.app_page", "runtime.app_subpage", "api.run_query"})
 EXAMPLES = "for example 203.0.113.7, 10.0.0.0/8, 2001:db8::1 or 2001:db8::/32"
 
 

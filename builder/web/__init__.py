@@ -17,6 +17,7 @@ BLUEPRINTS = [
     "builder.web.runtime",
     "builder.web.api",
     "builder.web.export",
+    "builder.web.imports",
     "builder.web.editor_api",
     "builder.web.editor",
     "builder.web.admin_users",

@@ -14,13 +14,14 @@ from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
 from builder.context import toolcrib
+from builder.imports import ImportBody
 from builder.published import LoadedApp
 from builder.query_runner import NotFound, RunInput, parse_run_body, prepare_request
 from builder.security import allowlists, audit
 from builder.security.auth import Principal, can_use_app, login_required, principal
 from builder.security.secretbox import SecretKeyError
 from builder.store.datasources import UnknownDataSource
-from datasources.base import DataSource, QueryError, QueryRequest
+from datasources.base import DataSource, QueryError, QueryInputError, QueryRequest
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 log = logging.getLogger(__name__)
@@ -76,8 +77,7 @@ def run_query(slug: str, name: str) -> Response:
     body = request.get_json(silent=True)
     if body is None:
         return error_response("the request body is not valid JSON", 400, "bad_json")
-    outcome = checked_run(slug, name, body, parse_run_body,
-                          lambda source, query_request: source.run(query_request))
+    outcome = checked_run(slug, name, body, parse_run_body, _run)
     if isinstance(outcome, Response):
         return outcome
     result, run = outcome.value, outcome
@@ -85,6 +85,13 @@ def run_query(slug: str, name: str) -> Response:
     audit.record("query", outcome="ok", who=run.who, rows=rows,
                  duration_ms=_elapsed_ms(run.started), **run.trail)
     return json_response(result.as_json())
+
+
+def _run(source: DataSource, query_request: QueryRequest) -> Any:
+    if isinstance(query_request.body, ImportBody):
+        raise QueryInputError("this query imports a file: upload it to the query's /import "
+                              "URL (a fileinput widget and a run action do that)")
+    return source.run(query_request)
 
 
 @dataclass
@@ -100,13 +107,15 @@ class CheckedRun(Generic[T]):
 
 
 def checked_run(slug: str, name: str, body: Any, parse: Callable[[Any], RunInput],
-                act: Callable[[DataSource, QueryRequest], T]) -> CheckedRun[T] | Response:
+                act: Callable[[DataSource, QueryRequest], T],
+                detail: dict[str, Any] | None = None) -> CheckedRun[T] | Response:
     """Every check of running a published app's query, then ``act`` on its data source.
 
     Shared by the run and export endpoints: the app is published and granted to the caller,
     the app's and the data source's allowlists let the client in, the body and state are valid.
     A refusal or failure is written to the audit log and answered as a JSON error (a Response);
-    an unexpected error is logged too and raised.
+    an unexpected error is logged too and raised. ``detail`` starts the audit record's detail
+    (an import's file name and size).
     """
     tc, who = toolcrib(), principal()
     assert who is not None
@@ -114,6 +123,8 @@ def checked_run(slug: str, name: str, body: Any, parse: Callable[[Any], RunInput
     loaded = tc.published.get(slug)
     trail: dict[str, Any] = {"app_slug": slug, "query_name": name,
                              "app_version": loaded.version_number if loaded else None}
+    if detail:
+        trail["detail"] = dict(detail)
     try:
         if loaded is None or not can_use_app(who, loaded.app_id):
             raise NotFound(f"there is no published app {slug!r} for you")
@@ -125,8 +136,8 @@ def checked_run(slug: str, name: str, body: Any, parse: Callable[[Any], RunInput
         query, query_request = prepare_request(loaded.spec, name, run, widgets=tc.widgets,
                                                settings=tc.settings,
                                                user=who.as_binding_value())
-        trail["detail"] = {"values": audit.redact_query_values(loaded.spec,
-                                                               query_request.values)}
+        trail.setdefault("detail", {})["values"] = audit.redact_query_values(
+            loaded.spec, query_request.values)
         allowlists.check(request.remote_addr, "datasource", query.datasource)
         value = act(tc.connections.get(query.datasource), query_request)
     except allowlists.AddressNotAllowed as exc:

@@ -31,6 +31,21 @@ def index() -> ResponseReturnValue:
 @bp.get("/apps/<slug>")
 @login_required
 def app_page(slug: str) -> ResponseReturnValue:
+    return _app_shell(slug, None)
+
+
+@bp.get("/apps/<slug>/<page_name>")
+@login_required
+def app_subpage(slug: str, page_name: str) -> ResponseReturnValue:
+    """A page of a multi-page app: ``/apps/orders/detail?id=42`` (bookmarkable, reloadable).
+
+    The query string holds the page's parameters; the browser converts them to the declared
+    types and the server checks them again whenever a query reads one.
+    """
+    return _app_shell(slug, page_name)
+
+
+def _app_shell(slug: str, page_name: str | None) -> ResponseReturnValue:
     who = principal()
     assert who is not None
     loaded = toolcrib().published.get(slug)
@@ -41,8 +56,11 @@ def app_page(slug: str) -> ResponseReturnValue:
         allowlists.check(request.remote_addr, "app", slug)
     except allowlists.AddressNotAllowed as exc:
         return render_template("error.html", status=403, message=str(exc)), 403
+    if page_name is not None and loaded.spec.page(page_name) is None:
+        return render_template("not_found.html", what=f"page “{page_name}” of “{slug}”"), 404
     public = loaded.spec.public_json()
     public["version"] = loaded.version_number
+    public["baseUrl"] = url_for("runtime.app_page", slug=slug)
     public["runUrl"] = url_for("api.run_query", slug=slug, name="__NAME__").replace(
         "__NAME__", "{name}")
     widget_types = sorted({w.type for w in loaded.spec.all_widgets()})

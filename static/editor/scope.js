@@ -18,7 +18,7 @@
 })(typeof self !== "undefined" ? self : this, function (bindings, runtimeScope) {
   "use strict";
 
-  var SERVER = { current_user: ["id", "email", "roles"], now: [] };
+  var SERVER = { current_user: ["id", "username", "email", "roles"], now: [] };
   var PAGE = ["name", "title", "params"];
 
   function specsOf(doc) {

@@ -36,7 +36,7 @@
    * deps:
    *   evaluate(value): the value with its bindings evaluated against the current state
    *   queries: {trigger(name, mode, {validate})}
-   *   toast(text, kind); copyText(text) -> Promise; navigate(page); openUrl(url)
+   *   toast(text, kind); copyText(text) -> Promise; navigate(page, params); openUrl(url)
    *   setProperty(widget, property, value); resetWidgets([names])
    *   exportQuery(name, {format, filename}) -> Promise: download the query's whole result
    *   t: translator
@@ -68,7 +68,9 @@
         deps.resetWidgets([].concat(deps.evaluate(action.reset) || []));
       },
       navigate: function (action) {
-        deps.navigate(String(deps.evaluate(action.navigate)));
+        var params = action.params && typeof action.params === "object"
+          ? deps.evaluate(action.params) : {};
+        deps.navigate(String(deps.evaluate(action.navigate)), params);
       },
       open: function (action) {
         deps.openUrl(toText(deps.evaluate(action.open)));

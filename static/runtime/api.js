@@ -133,7 +133,39 @@
       });
     }
 
-    return { run: run, urlFor: urlFor, download: download, exportUrlFor: exportUrlFor };
+    /**
+     * Upload a file for an import query: multipart {file, body: JSON {state}} to the run URL
+     * ending in /import. A refusal with a report of bad rows rejects with err.data = the rows.
+     */
+    function upload(name, file, body) {
+      var url = options.runUrl.replace(/\/run$/, "/import").replace("{name}", encodeURIComponent(name));
+      var form = new FormData();
+      form.append("body", JSON.stringify(body));
+      form.append("file", file, file.name);
+      var headers = Object.assign({ Accept: "application/json", "X-Requested-With": "toolcrib" },
+        options.headers ? options.headers() : {});
+      return fetchFn(url, {
+        method: "POST", credentials: "same-origin", headers: headers, body: form,
+      }).then(function (response) {
+        return readJSON(response).then(function (json) {
+          if (!response.ok) {
+            var err = failureFrom(response, json, t);
+            if (json && Array.isArray(json.problems)) err.data = json.problems;
+            throw err;
+          }
+          if (!json || typeof json !== "object") {
+            throw QueryFailure(t("badResponse"), "bad_response", response.status);
+          }
+          return normalizeResult(json);
+        });
+      }, function () {
+        throw QueryFailure(t("unreachable"), "network", 0);
+      });
+    }
+
+    return {
+      run: run, urlFor: urlFor, download: download, exportUrlFor: exportUrlFor, upload: upload,
+    };
   }
 
   /** The file name of a Content-Disposition header (filename* first), or null. */

@@ -40,8 +40,9 @@
     return cell;
   }
 
-  /** Fills the page tabs; a single page shows its title without a link. */
-  function renderTabs(doc, nav, pages, current, onSelect) {
+  /** Fills the page tabs; a single page shows its title without a link. hrefOf(page): the
+   * link's URL (default "#name"). */
+  function renderTabs(doc, nav, pages, current, onSelect, hrefOf) {
     nav.textContent = "";
     pages.forEach(function (page) {
       var title = page.title || page.name;
@@ -54,7 +55,7 @@
       }
       var link = doc.createElement("a");
       link.className = "tc-pages__tab";
-      link.href = "#" + encodeURIComponent(page.name);
+      link.href = hrefOf ? hrefOf(page) : "#" + encodeURIComponent(page.name);
       link.textContent = title;
       if (page.name === current) link.setAttribute("aria-current", "page");
       link.addEventListener("click", function (event) {

@@ -47,15 +47,28 @@
       return spec;
     }
 
-    /** The values the server needs: exactly the query's refs, nothing else. */
+    /**
+     * The values the server needs: exactly the query's refs, nothing else, and for a query
+     * reading <<page.params.x>> the page shown with those params: state.page = {name, params}.
+     */
     function statePayload(name, scope) {
+      var spec = specOf(name);
       var out = {};
-      (specOf(name).refs || []).forEach(function (ref) {
+      (spec.refs || []).forEach(function (ref) {
         var entry = scope[ref[0]];
         var value = entry && typeof entry === "object" ? entry[ref[1]] : undefined;
         out[ref[0]] = out[ref[0]] || {};
         out[ref[0]][ref[1]] = value === undefined ? null : value;
       });
+      if (spec.pageParams && spec.pageParams.length) {
+        var page = scope.page || {};
+        var params = {};
+        spec.pageParams.forEach(function (key) {
+          var value = page.params ? page.params[key] : undefined;
+          params[key] = value === undefined ? null : value;
+        });
+        out.page = { name: page.name || null, params: params };
+      }
       return out;
     }
 
@@ -97,8 +110,14 @@
         body.page = Object.assign({}, page, { total: false, totalHint: keptTotal });
       }
       var ticket = sequence[name] = (sequence[name] || 0) + 1;
+      var call;
+      try {
+        call = specOf(name)["import"] ? upload(name, body) : deps.client.run(name, body);
+      } catch (err) {
+        return Promise.reject(err);
+      }
       store.setQuery(name, { isLoading: true });
-      return deps.client.run(name, body).then(function (result) {
+      return call.then(function (result) {
         if (keptTotal !== null && (result.total === null || result.total === undefined)) {
           result.total = keptTotal;
         }
@@ -115,10 +134,26 @@
         return result;
       }, function (err) {
         if (sequence[name] === ticket) {
-          store.setQuery(name, { error: err.message, errorCode: err.code || null, isLoading: false });
+          var failed = { error: err.message, errorCode: err.code || null, isLoading: false };
+          // An import's report of problems comes with its refusal: it is the data to show.
+          failed.report = err.data !== undefined;
+          if (failed.report) failed.data = err.data;
+          store.setQuery(name, failed);
         }
         throw err;
       });
+    }
+
+    /** An import query: the file its fileinput holds, with the state, as multipart. */
+    function upload(name, body) {
+      var widget = specOf(name)["import"].file;
+      var file = deps.fileOf ? deps.fileOf(widget) : null;
+      if (!file) {
+        var problems = [{ widget: widget, message: deps.t("fileMissing") }];
+        deps.reportInvalid(problems);
+        throw ValidationBlocked(problems);
+      }
+      return deps.client.upload(name, file, body);
     }
 
     function check(name) {
@@ -169,11 +204,15 @@
       return body;
     }
 
-    /** Runs the runOnLoad queries that no table drives; failures stay in their state. */
-    function runOnLoad() {
+    /**
+     * Runs the runOnLoad queries that no table drives (only those in `names` when given: the
+     * shown page's, see runtime/pages.js); failures stay in their state.
+     */
+    function runOnLoad(names) {
       return Promise.all(Object.keys(app.queries || {}).map(function (name) {
         var spec = app.queries[name];
         if (!spec.runOnLoad || spec.paged) return null;
+        if (names && names.indexOf(name) < 0) return null;
         return execute(name, null).catch(function (err) {
           console.warn("Toolcrib: query " + name + " failed on load: " + err.message);
         });

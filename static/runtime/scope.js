@@ -97,6 +97,7 @@
       Object.keys(store.state.queries).forEach(function (name) {
         scope[name] = store.state.queries[name];
       });
+      if (store.state.page) scope.page = store.state.page; // `page` is a reserved name
       Object.keys(specs).forEach(function (name) {
         Object.defineProperty(scope, name, {
           enumerable: true,

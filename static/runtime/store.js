@@ -27,7 +27,8 @@
 
   /** A store; `schedule(fn)` decides when listeners run (default: a microtask). */
   function createStore(schedule) {
-    var state = { widgets: {}, queries: {} };
+    // page: the page shown and its typed params (<<page.params.id>>), see runtime/pages.js
+    var state = { widgets: {}, queries: {}, page: { name: null, title: null, params: {} } };
     var listeners = [];
     var pending = false;
     var run = schedule || (typeof queueMicrotask === "function" ? queueMicrotask
@@ -70,6 +71,13 @@
       },
       setQuery: function (name, patch) {
         return patchEntry("queries", name, patch, emptyQueryState);
+      },
+      /** Replaces the page entry ({name, title, params}); true when it changed. */
+      setPage: function (page) {
+        if (shallowSame(state.page, page)) return false;
+        state.page = Object.assign({}, page);
+        notify();
+        return true;
       },
       subscribe: function (listener) {
         listeners.push(listener);
