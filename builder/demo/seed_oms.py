@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import bindparam, create_engine, func, select
 from sqlalchemy.engine import Connection
 
 from builder.demo.seed import CHUNK_SIZE, PRODUCTS, REFERENCE_TIME
@@ -27,16 +27,19 @@ _METHODS = (("alipay", 45), ("wechat", 45), ("card", 7), ("bank", 3))
 
 
 def seed_oms(url: str, *, seed: int = 20261207) -> dict[str, int]:
-    """Create and fill the OMS tables that are empty; returns the rows inserted per table."""
+    """Create and fill the OMS tables that are empty; returns the rows written per table
+    (``repeat_orders``: orders given an earlier customer's name and phone)."""
     engine = create_engine(url)
     try:
         metadata.create_all(engine, tables=[products, order_status_history, payments],
                             checkfirst=True)
-        inserted = {"products": 0, "order_status_history": 0, "payments": 0}
+        inserted = {"products": 0, "order_status_history": 0, "payments": 0,
+                    "repeat_orders": 0}
         with engine.begin() as conn:
             if _empty(conn, products):
                 inserted["products"] = _insert(conn, products, product_rows(seed))
             if _empty(conn, order_status_history) and _empty(conn, payments):
+                inserted["repeat_orders"] = _repeat_customers(conn, seed)
                 history, paid = _history_and_payments(conn, seed)
                 inserted["order_status_history"] = _insert(conn, order_status_history, history)
                 inserted["payments"] = _insert(conn, payments, paid)
@@ -54,6 +57,30 @@ def product_rows(seed: int = 20261207) -> Iterator[dict[str, Any]]:
         yield {"sku": product.sku, "name": product.name, "image": product.image,
                "price": product.price, "stock": stock, "low_stock_threshold": threshold,
                "updated_at": REFERENCE_TIME}
+
+
+#: Share of orders placed by a customer who ordered before (same name and phone).
+REPEAT_SHARE = 0.22
+
+
+def _repeat_customers(conn: Connection, seed: int) -> int:
+    """Let about a fifth of the orders come from earlier customers, so the dashboard's
+    repeat-purchase rate has something to count (``seed_shop`` draws a new person per order).
+    Addresses stay: a customer may ship to home one day and to the office the next."""
+    rng = random.Random(seed + 2)
+    people: dict[int, tuple[str, str]] = {}
+    changes = []
+    for order_id, name, phone in conn.execute(
+            select(orders.c.id, orders.c.customer_name, orders.c.phone).order_by(orders.c.id)):
+        earlier = [i for i in range(max(1, order_id - 300), order_id) if i in people]
+        if earlier and order_id > 20 and rng.random() < REPEAT_SHARE:
+            name, phone = people[rng.choice(earlier)]
+            changes.append({"order_id": order_id, "name": name, "phone": phone})
+        people[order_id] = (name, phone)
+    if changes:
+        conn.execute(orders.update().where(orders.c.id == bindparam("order_id"))
+                     .values(customer_name=bindparam("name"), phone=bindparam("phone")), changes)
+    return len(changes)
 
 
 def _empty(conn: Connection, table: Any) -> bool:
