@@ -96,6 +96,8 @@ def snapshot(url: str) -> dict[str, Any]:
                     "SELECT order_id, from_status, to_status, changed_by, changed_at "
                     "FROM order_status_history ORDER BY id"))],
                 "stock": dict(conn.execute(text("SELECT sku, stock FROM products")).all()),
+                "payments": [(r[0], r[1], Decimal(str(r[2]))) for r in conn.execute(text(
+                    "SELECT order_id, method, amount FROM payments ORDER BY id"))],
             }
     finally:
         engine.dispose()
@@ -194,7 +196,8 @@ def test_every_legal_transition_writes_one_history_row(served: Served) -> None:
         order_id = LEGAL_ORDER[from_status, to]
         status, answer = served.move(order_id, from_status, to)
         assert status == 200, (from_status, to, answer)
-        assert answer["rowcount"] == 2 + (to == "cancelled")  # the stock goes back
+        # + the stock goes back on a cancellation; + the payment is recorded on a payment
+        assert answer["rowcount"] == 2 + (to == "cancelled") + (to == "paid")
     after = snapshot(served.shop_url)
     changed = {row[0]: row for row in after["orders"]}
     for from_status, to in LEGAL:
@@ -209,6 +212,9 @@ def test_every_legal_transition_writes_one_history_row(served: Served) -> None:
         when = changed_at if isinstance(changed_at, datetime) else \
             datetime.fromisoformat(str(changed_at))
         assert abs((when - started).total_seconds()) < 24 * 3600  # CURRENT_TIMESTAMP (UTC or local)
+    # The confirmed payment is on record with the order's amount, like the online ones.
+    paid = LEGAL_ORDER["pending_payment", "paid"]
+    assert after["payments"] == [(paid, "bank", Decimal("199.80"))]
     # Two cancellations (from pending_payment and from paid) gave their 2 lamps back each.
     assert after["stock"]["P-500"] == before["stock"]["P-500"] + 4
     # The untouched orders are as they were.
