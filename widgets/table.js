@@ -61,6 +61,13 @@
     };
   }
 
+  /** `format: date` / `datetime`: "2026-11-22" / "2026-11-22 09:00" (see util.formatDate). */
+  function dateFormatter(withTime) {
+    return function (cell) {
+      return kit.el("span", "tc-cell-text", kit.formatDate(cell.getValue(), withTime));
+    };
+  }
+
   function titleFormatter(cell) {
     return kit.el("span", null, kit.toText(cell.getValue()));
   }
@@ -74,7 +81,9 @@
       visible: !column.hidden,
       formatter: column.format === "image" ? imageFormatter
         : column.format === "link" ? linkFormatter
-        : column.labels ? labelledFormatter(column.labels) : textFormatter,
+        : column.labels ? labelledFormatter(column.labels)
+        : column.format === "date" || column.format === "datetime"
+          ? dateFormatter(column.format === "datetime") : textFormatter,
       minWidth: 60,
       vertAlign: "middle",
     };

@@ -125,6 +125,7 @@
     copyText: copyText,
     openUrl: openUrl,
     toText: util.toText,
+    formatDate: util.formatDate,
     isBlank: util.isBlank,
     safeUrl: util.safeUrl,
   };

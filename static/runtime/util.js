@@ -163,7 +163,24 @@
     };
   }
 
+  var DATE_TIME = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+  /**
+   * A table cell's date or date-time as people read it: "2026-11-22" or "2026-11-22 09:00".
+   * The wall-clock text the database returned is kept (no time-zone conversion: a naive
+   * timestamp has no zone to convert from); anything else is shown as it is.
+   */
+  function formatDate(value, withTime) {
+    var text = toText(value);
+    var match = DATE_TIME.exec(text.trim());
+    if (!match) return text;
+    if (!withTime || !match[2]) return match[1];
+    var zone = !match[3] ? "" : match[3] === "Z" ? " UTC" : " " + match[3];
+    return match[1] + " " + match[2] + zone;
+  }
+
   return {
+    formatDate: formatDate,
     sameJSON: sameJSON,
     isBlank: isBlank,
     toText: toText,

@@ -427,3 +427,15 @@ test('a page turn reuses the total; a refresh, a new sort or new inputs count ag
   await q.queries.execute('getOrders', page(4, { filter: [{ column: 'id', op: '>', value: 1 }] }));
   assert.deepEqual(asked(), [true, false, true, true, true]);
 });
+
+test('table dates: wall-clock text as people read it, anything else as it is', () => {
+  const f = util.formatDate;
+  assert.equal(f('2026-11-22T09:00:00', true), '2026-11-22 09:00');
+  assert.equal(f('2026-11-22 09:05:07.123456', true), '2026-11-22 09:05');
+  assert.equal(f('2026-11-22T09:00:00', false), '2026-11-22');
+  assert.equal(f('2026-11-22', true), '2026-11-22');
+  assert.equal(f('2026-11-22T09:00:00+08:00', true), '2026-11-22 09:00 +08:00');
+  assert.equal(f('2026-11-22T01:00:00Z', true), '2026-11-22 01:00 UTC');
+  assert.equal(f('not a date', true), 'not a date');
+  assert.equal(f(null, true), '');
+});
