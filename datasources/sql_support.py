@@ -70,7 +70,7 @@ def json_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dic
     and once per cell on every page, so it matters)."""
     out = []
     for row in rows:
-        if all(type(v) in _PLAIN for v in row):
+        if _PLAIN.issuperset(map(type, row)):
             out.append(dict(zip(columns, row, strict=False)))
         else:
             out.append({c: json_value(v) for c, v in zip(columns, row, strict=False)})
