@@ -264,6 +264,20 @@ def test_who_may_import(lite: Site) -> None:
     assert no_file.status_code == 400 and "field 'file'" in no_file.get_json()["error"]["message"]
 
 
+def test_only_a_signed_in_caller_may_send_a_large_body(lite: Site) -> None:
+    """A 3 MB file is within the widget's 5 MB, but above the instance's 2 MB request cap that
+    anonymous callers keep: they are refused before their body is read."""
+    big = csv_bytes(good_rows(1)) + b"#" * (3 * 1024 * 1024)
+    guest = lite.app.test_client()
+    token = re.search(r'name="csrf-token" content="([^"]+)"',
+                      guest.get("/login").get_data(as_text=True))
+    assert token is not None
+    anonymous = lite.upload(big, client=guest, headers={"X-CSRFToken": token.group(1)})
+    assert anonymous.status_code == 413
+    signed_in = lite.upload(big)
+    assert signed_in.status_code != 413, signed_in.get_json()
+
+
 def test_public_json_names_the_file_widget_and_is_not_paged(lite: Site) -> None:
     loaded = lite.app.extensions["toolcrib"].published.get(SLUG)
     query = loaded.spec.public_json()["queries"]["importOrders"]

@@ -35,7 +35,7 @@ from builder.import_files import FileRefused, extension_of, read_sheet
 from builder.imports import Checked, ImportBody, check_sheet
 from builder.query_runner import NotFound, RunInput, parse_run_body
 from builder.security import audit
-from builder.security.auth import login_required
+from builder.security.auth import login_required, principal
 from builder.web.api import (
     _elapsed_ms,
     checked_run,
@@ -57,8 +57,9 @@ _ENVELOPE = 1024 * 1024
 
 def _allow_large_upload() -> None:
     """The instance caps request bodies (``MAX_CONTENT_LENGTH``, 2 MB); an upload may be up to
-    the largest ``maxSize``. Runs before the CSRF check, which reads the form."""
-    if request.endpoint == "imports.import_file":
+    the largest ``maxSize``. Runs before the CSRF check, which reads the form, and only for a
+    signed-in caller: nobody else can make the server spool a large body to disk."""
+    if request.endpoint == "imports.import_file" and principal() is not None:
         request.max_content_length = MAX_SIZE_LIMIT + _ENVELOPE
 
 
