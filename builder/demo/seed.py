@@ -27,7 +27,8 @@ from sqlalchemy import create_engine
 from builder.demo.shop_schema import metadata
 from builder.demo.shop_schema import orders as orders_table
 
-#: Orders are created within the :data:`HISTORY_DAYS` days before this instant (naive, local time).
+#: Orders are created within the :data:`HISTORY_DAYS` days before this instant (naive UTC, like
+#: what the apps write with CURRENT_TIMESTAMP on SQLite; see docs/architecture.md).
 REFERENCE_TIME = datetime(2026, 11, 22, 9, 0, 0)
 HISTORY_DAYS = 90
 #: Rows per executemany call: large enough to be fast, small enough to keep memory flat.
