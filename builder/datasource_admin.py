@@ -18,19 +18,14 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
-
-from builder.appspec.loader import YamlLoadError, load_yaml
-from builder.appspec.migrations import FormatError, migrate
 from builder.context import Toolcrib
+from builder.datasource_secrets import describe, masked, secret_fields, secret_values
+from builder.datasource_usage import AppUse, datasources_named, usage
 from builder.errors import UserError
 from builder.security import egress
-from builder.security.audit import MASK, redact
+from builder.security.audit import redact
 from builder.security.secretbox import SecretKeyError
 from builder.store import datasources as records
-from builder.store.models import AppRecord, AppVersion
 from builder.store.policy_models import AuditEvent
 from datasources import kind_for_url
 from datasources.base import FAILURE_KINDS, ConnectionFailure, DataSource, QueryError
@@ -65,109 +60,6 @@ def check_name(name: str) -> str:
             "a data source name starts with a letter or digit and has only letters, digits, "
             "'_', '-' and '.' (at most 100)")
     return name
-
-
-# --- secrets: which fields are write-only --------------------------------------------------------
-
-
-def secret_fields(source_class: type[DataSource]) -> set[str]:
-    """The configuration fields marked ``writeOnly`` (never shown, never logged)."""
-    props = source_class.config_schema().get("properties", {})
-    return {key for key, spec in props.items() if isinstance(spec, dict) and spec.get("writeOnly")}
-
-
-def masked(config: dict[str, Any], secrets: set[str]) -> dict[str, Any]:
-    """The configuration as it may be shown or audited: each set secret is ``•••``."""
-    shown = {k: (MASK if k in secrets else v) for k, v in config.items() if v not in (None, "")}
-    return redact(shown)
-
-
-def secret_values(config: dict[str, Any], secrets: set[str]) -> list[str]:
-    """The secret strings of a configuration, including a URL's password (to scrub messages)."""
-    values = [str(config[k]) for k in secrets if config.get(k)]
-    with_url = [str(config[k]) for k in ("url",) if config.get(k)]
-    for url in with_url:
-        try:
-            password = make_url(url).password
-        except Exception:  # noqa: BLE001 - not a URL SQLAlchemy can parse
-            password = None
-        if password:
-            values.append(str(password))
-    return values
-
-
-def describe(config: dict[str, Any] | None) -> str:
-    """Where a data source points, without any password."""
-    if config is None:
-        return "— stored settings cannot be decrypted —"
-    if config.get("url"):
-        try:
-            return make_url(config["url"]).render_as_string(hide_password=True)
-        except Exception:  # noqa: BLE001 - another URL form: hide whatever precedes '@'
-            return re.sub(r"//[^/@]*@", "//***@", str(config["url"]))
-    if config.get("path"):
-        return str(config["path"])
-    host, port, database = config.get("host", ""), config.get("port", ""), config.get(
-        "database", "")
-    user = f"{config['user']}@" if config.get("user") else ""
-    where = f"{user}{host}{f':{port}' if port else ''}/{database}"
-    if config.get("sslmode"):
-        where += f" (TLS {config['sslmode']})"
-    return where
-
-
-# --- which apps use a data source ----------------------------------------------------------------
-
-_DATASOURCE_TEXT = re.compile(r"""datasource\s*:\s*["']?([A-Za-z0-9_.-]+)""")
-
-
-@dataclass(frozen=True)
-class AppUse:
-    slug: str
-    title: str
-    #: "published v3", "newest v5", or "published and newest v3"
-    which: str
-
-    def __str__(self) -> str:
-        return f"{self.slug} ({self.which})"
-
-
-def datasources_named(source: str) -> set[str]:
-    """The data-source names an app version's queries use (a broken draft is scanned as text)."""
-    try:
-        doc, _ = load_yaml(source, "app")
-        doc = migrate(doc)
-        queries = doc.get("queries") if isinstance(doc, dict) else None
-        if isinstance(queries, dict):
-            return {q["datasource"] for q in queries.values()
-                    if isinstance(q, dict) and isinstance(q.get("datasource"), str)}
-        return set()
-    except (YamlLoadError, FormatError, ValueError, TypeError, AttributeError):
-        return set(_DATASOURCE_TEXT.findall(source))
-
-
-def usage(session: Session) -> dict[str, list[AppUse]]:
-    """Data-source name -> the apps whose published or newest version names it."""
-    used: dict[str, list[AppUse]] = {}
-    for app in session.scalars(select(AppRecord).order_by(AppRecord.slug)):
-        newest = session.scalars(select(AppVersion).where(AppVersion.app_id == app.id)
-                                 .order_by(AppVersion.number.desc()).limit(1)).first()
-        published = (session.get(AppVersion, app.published_version_id)
-                     if app.published_version_id else None)
-        names: dict[str, list[str]] = {}
-        for version, label in ((published, "published"), (newest, "newest")):
-            if version is None:
-                continue
-            for name in datasources_named(version.source):
-                names.setdefault(name, []).append(f"{label} v{version.number}")
-        for name, labels in names.items():
-            which = labels[0]
-            if len(labels) == 2 and published is not None and published is newest:
-                which = f"published and newest v{published.number}"
-            elif len(labels) == 2:
-                which = ", ".join(labels)
-            used.setdefault(name, []).append(AppUse(app.slug, app.title, which))
-    return used
 
 
 # --- the connection test -------------------------------------------------------------------------
@@ -462,5 +354,6 @@ def remove_datasource(tc: Toolcrib, name: str) -> None:
 
 
 __all__ = ["FAILURE_KINDS", "AppUse", "DataSourceAdminError", "DataSourceInUse", "ProbeOutcome",
-           "add_datasource", "describe", "describe_all", "remove", "remove_datasource", "save",
-           "probe_config", "test_datasource", "usage"]
+           "add_datasource", "datasources_named", "describe", "describe_all", "masked", "remove",
+           "remove_datasource", "save", "secret_fields", "secret_values", "probe_config",
+           "test_datasource", "usage"]
