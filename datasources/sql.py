@@ -97,7 +97,10 @@ class SQLiteSource(SQLSource):
         # mode=rw: a mistyped path is an error, not a new empty database.
         url = URL.create("sqlite", database=f"file:{quote(str(path))}",
                          query={"mode": "rw", "uri": "true"})
-        engine = create_engine(url, **_pool_options(self.config, probe),
+        options = _pool_options(self.config, probe)
+        if "pool_pre_ping" in options:
+            options["pool_pre_ping"] = False  # a file has no server connection that can die
+        engine = create_engine(url, **options,
                                connect_args={"timeout": self.busy_timeout_s,
                                              "detect_types": sqlite3.PARSE_DECLTYPES})
 
