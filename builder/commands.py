@@ -5,13 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from builder import appspec
+from builder.cli_instance import instance_toolcrib
 from builder.config import load_settings
-from builder.context import Toolcrib
 from builder.errors import UserError
 
 
@@ -19,17 +17,6 @@ class CommandError(UserError):
     """A command cannot do what was asked."""
 
 
-@contextmanager
-def _toolcrib() -> Iterator[Toolcrib]:
-    """A Toolcrib on the configured instance, its metadata schema brought up to date."""
-    from builder import create_app
-
-    tc: Toolcrib = create_app().extensions["toolcrib"]
-    try:
-        tc.store.upgrade()
-        yield tc
-    finally:
-        tc.close()
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -39,7 +26,7 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    with _toolcrib():
+    with instance_toolcrib():
         pass  # migrations run once here, before the workers start
     print(f"Toolcrib serving on http://{args.host}:{args.port}/", flush=True)
     _serve(args)
@@ -52,7 +39,7 @@ def demo(args: argparse.Namespace) -> int:
     # The demo serves plain HTTP; Secure cookies would not come back from every browser there.
     # `toolcrib serve` (production, behind TLS) keeps them Secure unless told otherwise.
     os.environ.setdefault("TOOLCRIB_SECURE_COOKIES", "0")
-    with _toolcrib() as tc:
+    with instance_toolcrib() as tc:
         for line in set_up_demo(tc, orders=args.orders, mongo_url=args.mongo_url):
             print(line, flush=True)
     if args.no_serve:
@@ -110,7 +97,7 @@ def _instance_datasource_names() -> set[str] | None:
 def db_upgrade(args: argparse.Namespace) -> int:
     from sqlalchemy.engine import make_url
 
-    with _toolcrib() as tc:
+    with instance_toolcrib() as tc:
         url = make_url(tc.settings.database_url).render_as_string(hide_password=True)
     print(f"metadata database is up to date ({url})")
     return 0
@@ -119,7 +106,7 @@ def db_upgrade(args: argparse.Namespace) -> int:
 def datasource_add(args: argparse.Namespace) -> int:
     from builder.datasource_admin import add_datasource
 
-    with _toolcrib() as tc:
+    with instance_toolcrib() as tc:
         for line in add_datasource(tc, args.name, args.url, read_only=args.read_only,
                                    test=not args.no_test):
             print(line)
@@ -129,7 +116,7 @@ def datasource_add(args: argparse.Namespace) -> int:
 def datasource_list(args: argparse.Namespace) -> int:
     from builder.datasource_admin import describe_all
 
-    with _toolcrib() as tc:
+    with instance_toolcrib() as tc:
         rows = describe_all(tc)
     if not rows:
         print("no data sources; add one with: toolcrib datasource add NAME --url URL")
@@ -141,7 +128,7 @@ def datasource_list(args: argparse.Namespace) -> int:
 def datasource_test(args: argparse.Namespace) -> int:
     from builder.datasource_admin import test_datasource
 
-    with _toolcrib() as tc:
+    with instance_toolcrib() as tc:
         print(test_datasource(tc, args.name))
     return 0
 
@@ -149,7 +136,7 @@ def datasource_test(args: argparse.Namespace) -> int:
 def datasource_remove(args: argparse.Namespace) -> int:
     from builder.datasource_admin import remove_datasource
 
-    with _toolcrib() as tc:
+    with instance_toolcrib() as tc:
         remove_datasource(tc, args.name)
     print(f"removed data source {args.name!r}")
     return 0
@@ -158,7 +145,7 @@ def datasource_remove(args: argparse.Namespace) -> int:
 def apps_import(args: argparse.Namespace) -> int:
     from builder.app_files import import_directory
 
-    with _toolcrib() as tc:
+    with instance_toolcrib() as tc:
         for line in import_directory(tc, args.directory, publish=args.publish):
             print(line)
     return 0
@@ -167,7 +154,7 @@ def apps_import(args: argparse.Namespace) -> int:
 def apps_export(args: argparse.Namespace) -> int:
     from builder.app_files import export_directory
 
-    with _toolcrib() as tc:
+    with instance_toolcrib() as tc:
         written = export_directory(tc, args.directory)
     for path in written:
         print(f"wrote {path}")
@@ -177,7 +164,7 @@ def apps_export(args: argparse.Namespace) -> int:
 def apps_list(args: argparse.Namespace) -> int:
     from builder.store import apps as app_records
 
-    with _toolcrib() as tc, tc.store.session() as session:
+    with instance_toolcrib() as tc, tc.store.session() as session:
         for app in app_records.list_apps(session):
             newest = app.versions[-1].number if app.versions else 0
             published = app.published_version.number if app.published_version else None

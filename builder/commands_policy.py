@@ -8,28 +8,11 @@ from __future__ import annotations
 
 import argparse
 import shlex
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-from builder.context import Toolcrib
+from builder.cli_instance import instance_toolcrib
 from builder.security import allowlists, audit
 from builder.security.allowlists import AllowlistError, EntryView, level_label
 from builder.store.policy_models import ALLOWLIST_SCOPES
-
-
-@contextmanager
-def _toolcrib() -> Iterator[Toolcrib]:
-    """A Toolcrib on the configured instance inside an app context (the audit log needs one)."""
-    from builder import create_app
-
-    flask_app = create_app()
-    tc: Toolcrib = flask_app.extensions["toolcrib"]
-    try:
-        tc.store.upgrade()
-        with flask_app.app_context():
-            yield tc
-    finally:
-        tc.close()
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -97,7 +80,7 @@ def _restore_command(entry: EntryView) -> str:
 
 
 def allowlist_list(args: argparse.Namespace) -> int:
-    with _toolcrib() as tc, tc.store.session() as session:
+    with instance_toolcrib() as tc, tc.store.session() as session:
         entries = allowlists.list_entries(session, args.scope, args.target)
     if not entries:
         print("no entries (an empty list does not restrict)")
@@ -108,7 +91,7 @@ def allowlist_list(args: argparse.Namespace) -> int:
 
 def allowlist_add(args: argparse.Namespace) -> int:
     target, cidr = _target_and_cidr(args.scope, args.rest)
-    with _toolcrib() as tc:
+    with instance_toolcrib() as tc:
         with tc.store.session() as session:
             before = allowlists.level_cidrs(session, args.scope, target)
             entry = allowlists.add_entry(session, args.scope, target, cidr, note=args.note,
@@ -122,7 +105,7 @@ def allowlist_add(args: argparse.Namespace) -> int:
 
 def allowlist_remove(args: argparse.Namespace) -> int:
     target, cidr = _target_and_cidr(args.scope, args.rest)
-    with _toolcrib() as tc:
+    with instance_toolcrib() as tc:
         with tc.store.session() as session:
             entry = allowlists.find_by_cidr(session, args.scope, target, cidr)
             before = allowlists.level_cidrs(session, entry.scope, entry.target)
@@ -138,7 +121,7 @@ def allowlist_remove(args: argparse.Namespace) -> int:
 def allowlist_reset(args: argparse.Namespace) -> int:
     if args.target and not args.scope:
         raise AllowlistError("name the SCOPE before a TARGET")
-    with _toolcrib() as tc:
+    with instance_toolcrib() as tc:
         with tc.store.session() as session:
             removed = allowlists.reset(session, args.scope, args.target)
         levels: dict[str, list[str]] = {}
@@ -164,7 +147,7 @@ def allowlist_reset(args: argparse.Namespace) -> int:
 
 
 def audit_purge(args: argparse.Namespace) -> int:
-    with _toolcrib() as tc:
+    with instance_toolcrib() as tc:
         with tc.store.session() as session:
             days = audit.retention_days(session)
         deleted, _complete = audit.run_purge(actor=audit.cli_actor())
@@ -173,7 +156,7 @@ def audit_purge(args: argparse.Namespace) -> int:
 
 
 def audit_retention(args: argparse.Namespace) -> int:
-    with _toolcrib() as tc:
+    with instance_toolcrib() as tc:
         if args.days is None:
             with tc.store.session() as session:
                 days = audit.retention_days(session)

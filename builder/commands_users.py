@@ -10,34 +10,18 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from builder.context import Toolcrib
+from builder.cli_instance import instance_toolcrib
 from builder.errors import UserError
 from builder.security import audit
 from builder.security import grants as access
 from builder.security import users as people
 from builder.security.tokens import create_token
 from builder.store.people_models import User
-
-
-@contextmanager
-def _toolcrib() -> Iterator[Toolcrib]:
-    """A Toolcrib on the configured instance inside an app context (the audit log needs one)."""
-    from builder import create_app
-
-    flask_app = create_app()
-    tc: Toolcrib = flask_app.extensions["toolcrib"]
-    try:
-        tc.store.upgrade()
-        with flask_app.app_context():
-            yield tc
-    finally:
-        tc.close()
 
 
 def _actor() -> str:
@@ -68,7 +52,7 @@ def _password_from_stdin() -> str:
 def user_create(args: argparse.Namespace) -> int:
     typed = _password_from_stdin() if args.password_stdin else None
     password = typed or people.generate_password()
-    with _toolcrib() as tc:
+    with instance_toolcrib() as tc:
         with tc.store.session() as session:
             user = people.create_user(session, username=args.name, password=password,
                                       role=args.role, email=args.email)
@@ -81,7 +65,7 @@ def user_create(args: argparse.Namespace) -> int:
 
 
 def user_list(args: argparse.Namespace) -> int:
-    with _toolcrib() as tc, tc.store.session() as session:
+    with instance_toolcrib() as tc, tc.store.session() as session:
         users = people.list_users(session)
     if not users:
         print("no users; add one with: toolcrib user create NAME --role admin")
@@ -93,7 +77,7 @@ def user_list(args: argparse.Namespace) -> int:
 
 
 def _change_user(name: str, action: str, change: Callable[[Session, User], str]) -> str:
-    with _toolcrib() as tc:
+    with instance_toolcrib() as tc:
         with tc.store.session() as session:
             user = people.require_user(session, name)
             before = people.describe(user)
@@ -133,7 +117,7 @@ def user_enable(args: argparse.Namespace) -> int:
 
 def user_reset_password(args: argparse.Namespace) -> int:
     typed = _password_from_stdin() if args.password_stdin else None
-    with _toolcrib() as tc:
+    with instance_toolcrib() as tc:
         with tc.store.session() as session:
             user = people.require_user(session, args.name)
             password = people.reset_password(session, user, typed)
@@ -147,7 +131,7 @@ def user_reset_password(args: argparse.Namespace) -> int:
 
 
 def user_token(args: argparse.Namespace) -> int:
-    with _toolcrib() as tc:
+    with instance_toolcrib() as tc:
         with tc.store.session() as session:
             user = people.require_user(session, args.name)
             if user.disabled:
@@ -164,7 +148,7 @@ def user_token(args: argparse.Namespace) -> int:
 
 
 def user_grant(args: argparse.Namespace) -> int:
-    with _toolcrib() as tc:
+    with instance_toolcrib() as tc:
         with tc.store.session() as session:
             user = people.require_user(session, args.name)
             record = access.app_by_slug(session, args.app)

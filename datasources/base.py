@@ -249,6 +249,16 @@ class DataSource(ABC):
         """The configuration for a connection URL (``toolcrib datasource add --url``)."""
         raise ValueError(f"a {cls.title} data source cannot be configured from a URL")
 
+    @property
+    def read_only(self) -> bool:
+        """Writes are refused by the database session itself (a read-only transaction)."""
+        return bool(self.config.get("read_only"))
+
+    def _timeout(self, limits: Limits) -> float:
+        """The run's time limit, capped by the data source's own ``statement_timeout_s``."""
+        ceiling = self.config.get("statement_timeout_s")
+        return min(limits.timeout_s, float(ceiling)) if ceiling else limits.timeout_s
+
     def network_targets(self) -> list[tuple[str, int | None]]:
         """The (host, port) pairs this data source connects to; none for local files.
 

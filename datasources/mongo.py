@@ -95,14 +95,6 @@ class MongoSource(DataSource):
     def from_url(cls, url: str) -> dict[str, Any]:
         return support.parse_url(url)
 
-    @property
-    def read_only(self) -> bool:
-        return bool(self.config.get("read_only"))
-
-    def _timeout(self, limits: Limits) -> float:
-        ceiling = self.config.get("statement_timeout_s")
-        return min(limits.timeout_s, float(ceiling)) if ceiling else limits.timeout_s
-
     def _where(self) -> str:
         return support.where(self.config)
 

@@ -127,14 +127,6 @@ class SQLSource(TransactionSteps, DataSource):
         except Exception:
             return {k: v for k, v in self.config.items() if k != "url"}
 
-    @property
-    def read_only(self) -> bool:
-        return bool(self.config.get("read_only"))
-
-    def _timeout(self, limits: Limits) -> float:
-        ceiling = self.config.get("statement_timeout_s")
-        return min(limits.timeout_s, float(ceiling)) if ceiling else limits.timeout_s
-
     def _where(self) -> str:
         cfg = self._safe_settings()
         port = f":{cfg['port']}" if cfg.get("port") else ""
