@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 #: Top of the source tree (``apps/``, ``static/`` and ``widgets/`` live here).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: Where a non-editable install (a wheel) puts ``static/`` and ``apps/`` (see setup.py).
+INSTALLED_DATA = Path(sys.prefix) / "share" / "toolcrib"
+
+
+def shipped_folder(name: str) -> Path:
+    """``static`` or ``apps``: next to the code in a checkout, else the installed data files."""
+    here = PROJECT_ROOT / name
+    installed = INSTALLED_DATA / name
+    return installed if not here.is_dir() and installed.is_dir() else here
 
 
 def _env_float(name: str, default: float) -> float:
@@ -33,8 +43,8 @@ class Settings:
     trusted_proxies: int = 0
     #: Session cookies only over HTTPS (browsers also accept them on http://127.0.0.1).
     secure_cookies: bool = True
-    apps_path: Path = PROJECT_ROOT / "apps"
-    static_path: Path = PROJECT_ROOT / "static"
+    apps_path: Path = field(default_factory=lambda: shipped_folder("apps"))
+    static_path: Path = field(default_factory=lambda: shipped_folder("static"))
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
