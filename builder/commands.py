@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from builder import appspec
 from builder.cli_instance import instance_toolcrib
@@ -19,10 +20,10 @@ class CommandError(UserError):
 
 
 
-def _serve(args: argparse.Namespace) -> None:
+def _serve(args: argparse.Namespace, config: dict[str, Any] | None = None) -> None:
     from builder.server import serve as run_server
 
-    run_server(None, host=args.host, port=args.port, workers=args.workers, dev=args.dev)
+    run_server(config, host=args.host, port=args.port, workers=args.workers, dev=args.dev)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -37,8 +38,9 @@ def demo(args: argparse.Namespace) -> int:
     from builder.demo.setup import set_up_demo
 
     # The demo serves plain HTTP; Secure cookies would not come back from every browser there.
-    # `toolcrib serve` (production, behind TLS) keeps them Secure unless told otherwise.
-    os.environ.setdefault("TOOLCRIB_SECURE_COOKIES", "0")
+    # `toolcrib serve` (production, behind TLS) keeps them Secure unless told otherwise. Passed
+    # to the server's app factory, not put in os.environ: nothing else in this process changes.
+    plain_http = None if "TOOLCRIB_SECURE_COOKIES" in os.environ else {"secure_cookies": False}
     with instance_toolcrib() as tc:
         for line in set_up_demo(tc, orders=args.orders, mongo_url=args.mongo_url):
             print(line, flush=True)
@@ -47,7 +49,7 @@ def demo(args: argparse.Namespace) -> int:
     print(f"\nOpen http://{args.host}:{args.port}/apps/order-shipping\n", flush=True)
     if args.mongo_url:
         print(f"MongoDB: http://{args.host}:{args.port}/apps/order-shipping-mongo\n", flush=True)
-    _serve(args)
+    _serve(args, plain_http)
     return 0
 
 
