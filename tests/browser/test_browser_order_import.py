@@ -88,8 +88,8 @@ def test_bad_file_shows_problems_then_good_file_imports(site: Site, page: Page,
         ["数量", "客户", "状态"])
     expect(table.locator('.tabulator-row [tabulator-field="code"]').first).to_have_text(
         "格式不对")
-    expect(page.locator(".tc-toast")).to_contain_text("nothing was imported")
-    expect(page.locator('[data-widget="problemsText"]')).to_contain_text("3 problem(s)")
+    expect(page.locator(".tc-toast")).to_contain_text("整个文件都没有导入")
+    expect(page.locator('[data-widget="problemsText"]')).to_contain_text("共 3 处问题")
     assert order_count(site.shop_url) == before
     page.screenshot(path=str(artifacts / "order_import_problems.png"), full_page=True)
 
