@@ -19,6 +19,7 @@
   var Toolcrib = root.Toolcrib = root.Toolcrib || {};
   Toolcrib.t = t;
   Toolcrib.kit = R.kit;
+  Toolcrib.cells = R.cells;
 
   /** options.hasValue: the widget is a form field whose `value` follows its default binding. */
   Toolcrib.registerWidget = function (type, factory, options) {

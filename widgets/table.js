@@ -19,71 +19,19 @@
 (function () {
   "use strict";
   var kit = Toolcrib.kit;
+  var cells = Toolcrib.cells;
   var t = Toolcrib.t;
   var FILTER_OPS = { like: "contains", "=": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
     starts: "starts", "in": "in" };
-
-  function imageFormatter(cell) {
-    var url = kit.safeUrl(cell.getValue(), window.location.href);
-    if (!url) return "";
-    var img = kit.el("img", "tc-thumb");
-    img.src = url;
-    img.alt = "";
-    img.width = 48;
-    img.height = 48;
-    img.decoding = "async";
-    return img;
-  }
-
-  function linkFormatter(cell) {
-    var value = cell.getValue();
-    var url = kit.safeUrl(value, window.location.href);
-    if (!url) return kit.el("span", null, kit.toText(value));
-    var link = kit.el("a", "tc-link", kit.toText(value));
-    link.href = url;
-    link.target = "_blank";
-    link.rel = "noopener noreferrer";
-    return link;
-  }
-
-  /** Text wraps to at most two lines (addresses are long); the full value is the tooltip. */
-  function textFormatter(cell) {
-    return kit.el("span", "tc-cell-text", kit.toText(cell.getValue()));
-  }
-
-  /** A column with `labels` shows the label of a stored code (SF -> 顺丰), else the raw value. */
-  function labelledFormatter(labels) {
-    return function (cell) {
-      var value = cell.getValue();
-      var key = kit.toText(value);
-      var shown = Object.prototype.hasOwnProperty.call(labels, key) ? labels[key] : value;
-      return kit.el("span", "tc-cell-text", kit.toText(shown));
-    };
-  }
-
-  /** `format: date` / `datetime`: "2026-11-22" / "2026-11-22 09:00" (see util.formatDate). */
-  function dateFormatter(withTime) {
-    return function (cell) {
-      return kit.el("span", "tc-cell-text", kit.formatDate(cell.getValue(), withTime));
-    };
-  }
-
-  function titleFormatter(cell) {
-    return kit.el("span", null, kit.toText(cell.getValue()));
-  }
 
   function columnDef(column, filterable) {
     var def = {
       title: column.label || column.key,
       field: column.key,
-      titleFormatter: titleFormatter,
+      titleFormatter: cells.title,
       headerSort: column.sortable !== false && column.format !== "image",
       visible: !column.hidden,
-      formatter: column.format === "image" ? imageFormatter
-        : column.format === "link" ? linkFormatter
-        : column.labels ? labelledFormatter(column.labels)
-        : column.format === "date" || column.format === "datetime"
-          ? dateFormatter(column.format === "datetime") : textFormatter,
+      formatter: cells.formatterFor(column),
       minWidth: 60,
       vertAlign: "middle",
     };
