@@ -238,7 +238,9 @@ def _integer(raw: Any) -> int:
         return raw
     if isinstance(raw, float) and raw.is_integer():
         return int(raw)
-    text = _as_text(raw).replace(",", "") if _THOUSANDS.match(_as_text(raw)) else _as_text(raw)
+    text = _as_text(raw)
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
     if _INT.match(text):
         return int(text.split(".")[0])
     raise CellProblem("not a whole number", "type")

@@ -40,8 +40,8 @@ from builder.sqlscan import (
     tokenize,
 )
 from datasources.base import FILTER_OPS, FilterClause, PageRequest, QueryInputError
+from datasources.base import MAX_PAGE_SIZE as MAX_PAGE_SIZE  # re-exported
 
-MAX_PAGE_SIZE = 500
 ROW_KEYWORDS = ("SELECT", "VALUES", "TABLE")
 _WRITE_WORDS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE"})
 _SCALARS = (str, int, float, bool, Decimal, datetime, date, time, bytes, type(None))
@@ -205,17 +205,29 @@ def _blank(out: list[str], index: int) -> None:
     out[index] = " "
 
 
-@functools.lru_cache(maxsize=1024)
-def is_select(sql: str) -> bool:
-    """Whether the statement returns rows that can be paged (SELECT, WITH ... SELECT, VALUES)."""
+def _loose_tokens(sql: str) -> list[Token]:
+    """Tokens for telling what kind of statement ``sql`` is: a broken binding, or one inside a
+    literal, is not refused here (``compile_sql`` refuses it when the query runs)."""
     try:
         spans = {b.start: b.end for b in find_bindings(sql)}
     except BindingError:
         spans = {}
     try:
-        tokens = tokenize(sql, spans)
+        return tokenize(sql, spans)
     except BindingInLiteral:
-        tokens = tokenize(sql)
+        return tokenize(sql)
+
+
+@functools.lru_cache(maxsize=1024)
+def first_word(sql: str) -> str:
+    """The statement's first keyword, upper-cased (``INSERT``, ``UPDATE``...), or ``""``."""
+    return first_keyword(sql, _loose_tokens(sql))
+
+
+@functools.lru_cache(maxsize=1024)
+def is_select(sql: str) -> bool:
+    """Whether the statement returns rows that can be paged (SELECT, WITH ... SELECT, VALUES)."""
+    tokens = _loose_tokens(sql)
     if first_keyword(sql, tokens) not in ROW_KEYWORDS:
         return False
     words = [sql[t.start:t.end].upper() for t in tokens if t.kind == "word"]
@@ -322,11 +334,36 @@ def probe_columns(compiled: CompiledSQL) -> CompiledSQL:
     return CompiledSQL(sql, dict(compiled.params), compiled.expanding)
 
 
-def _worth_counting(page: PageRequest, size: int, offset: int) -> bool:
-    """A sorted page that the browser's total hint puts past the middle: counting first lets
-    it be read from the other end, much cheaper than a deep OFFSET."""
-    hint = page.total_hint
-    return bool(page.sort) and hint is not None and offset + size // 2 > hint // 2
+def _past_middle(page: PageRequest, size: int, offset: int, total: int | None) -> bool:
+    """Whether a sorted page lies past the middle of ``total`` rows: it is then cheaper to read
+    from the other end than through a deep OFFSET (with the browser's ``total_hint``, that is
+    worth counting first)."""
+    return bool(page.sort) and total is not None and offset + size // 2 > total // 2
+
+
+def _filtered(compiled: CompiledSQL, filters: Sequence[FilterClause], columns: Sequence[str],
+              dialect: Dialect) -> CompiledSQL:
+    """``FROM (<sql>) AS q WHERE <filters>``, every filter value a parameter."""
+    built = _Filters(dialect)
+    conditions = []
+    for flt in filters:
+        _check_column(flt.column, columns, "filter")
+        conditions.append(built.clause(flt, f"q.{_quote(dialect, flt.column)}"))
+    where = f"\nWHERE {' AND '.join(conditions)}" if conditions else ""
+    return CompiledSQL(f"FROM (\n{compiled.text}\n) AS q{where}",
+                       {**compiled.params, **built.params}, compiled.expanding | built.expanding)
+
+
+def wrap_view(compiled: CompiledSQL, page: PageRequest, columns: Sequence[str],
+              dialect: Dialect, *, not_null: frozenset[str] = frozenset()) -> CompiledSQL:
+    """The table's view of a row-returning query without a page limit (exports): ``SELECT *
+    FROM (<sql>) AS q WHERE <filters> ORDER BY <sort>`` from ``page``'s filter and sort, column
+    names checked and quoted as in ``wrap_page``; ``compiled`` itself when there are neither."""
+    if not page.sort and not page.filter:
+        return compiled
+    base = _filtered(compiled, page.filter, columns, dialect)
+    order = _order_by(page, columns, dialect, not_null=not_null)
+    return CompiledSQL(f"SELECT * {base.text}{order}", base.params, base.expanding)
 
 
 def wrap_page(compiled: CompiledSQL, page: PageRequest, columns: Sequence[str],
@@ -340,20 +377,10 @@ def wrap_page(compiled: CompiledSQL, page: PageRequest, columns: Sequence[str],
     the caller turns its rows around), so the last page costs what the first one does instead
     of an OFFSET over the whole table.
     """
-    if page.number < 1 or page.size < 1:
-        raise QueryInputError("the page number and page size must be 1 or more")
-    size = min(page.size, MAX_PAGE_SIZE)
-    offset = (page.number - 1) * size
-    filters = _Filters(dialect)
-    conditions = []
-    for flt in page.filter:
-        _check_column(flt.column, columns, "filter")
-        conditions.append(filters.clause(flt, f"q.{_quote(dialect, flt.column)}"))
-    where = f"\nWHERE {' AND '.join(conditions)}" if conditions else ""
-    base = f"FROM (\n{compiled.text}\n) AS q{where}"
-    params = {**compiled.params, **filters.params}
-    expanding = compiled.expanding | filters.expanding
-    reverse = bool(page.sort) and total is not None and offset + size // 2 > total // 2
+    size, offset = page.window()
+    filtered = _filtered(compiled, page.filter, columns, dialect)
+    base, params, expanding = filtered.text, filtered.params, filtered.expanding
+    reverse = _past_middle(page, size, offset, total)
     if reverse:
         assert total is not None
         limit, skip = max(0, min(size, total - offset)), max(0, total - offset - size)
@@ -364,5 +391,5 @@ def wrap_page(compiled: CompiledSQL, page: PageRequest, columns: Sequence[str],
     rows = CompiledSQL(rows_sql, {**params, "page_limit": limit, "page_offset": skip},
                        expanding)
     count = (CompiledSQL(f"SELECT COUNT(*) {base}", params, expanding)
-             if page.want_total or _worth_counting(page, size, offset) else None)
+             if page.want_total or _past_middle(page, size, offset, page.total_hint) else None)
     return PagedSQL(rows=rows, count=count, size=size, offset=offset, reversed=reverse)

@@ -21,6 +21,7 @@ from builder.page_params import page_scope
 from builder.registry import Registry
 from datasources.base import (
     FILTER_OPS,
+    MAX_PAGE_SIZE,
     FilterClause,
     Limits,
     PageRequest,
@@ -31,7 +32,6 @@ from datasources.base import (
 )
 from widgets.base import WidgetType
 
-MAX_PAGE_SIZE = 500
 SCALARS = (str, int, float, bool, type(None))
 
 

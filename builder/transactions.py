@@ -14,13 +14,11 @@ The run itself is ``datasources/sql_transaction.py``; validation is ``builder/ap
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
 from builder import bindings
 from builder.queries import is_select
-from builder.sqlscan import BindingInLiteral, first_keyword, tokenize
 
 #: The name bindings use for the earlier steps of the same transaction.
 STEPS = "steps"
@@ -101,17 +99,3 @@ def build_transaction(steps: list[dict[str, Any]]) -> SQLTransaction:
                              expect_rows=step.get("expectRows"), message=step.get("message"),
                              step_bindings=reading))
     return SQLTransaction(steps=tuple(built), last_id_wanted=frozenset(wanted))
-
-
-@functools.lru_cache(maxsize=1024)
-def first_word(sql: str) -> str:
-    """The statement's first keyword, upper-cased (``INSERT``, ``UPDATE``...), or ``""``."""
-    try:
-        spans = {b.start: b.end for b in bindings.find_bindings(sql)}
-    except bindings.BindingError:
-        spans = {}
-    try:
-        tokens = tokenize(sql, spans)
-    except BindingInLiteral:
-        tokens = tokenize(sql)
-    return first_keyword(sql, tokens)

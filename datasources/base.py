@@ -7,8 +7,9 @@ as driver parameters, runs with the limits, and answers a :class:`QueryResult`.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -111,6 +112,19 @@ class ConnectionFailure(DataSourceUnavailable):
         return FAILURE_KINDS[self.kind]
 
 
+def one_line(message: str) -> str:
+    """Collapse a multi-line driver message into one readable line."""
+    return re.sub(r"\s+", " ", message).strip()
+
+
+def scrub(message: str, secrets: Sequence[str | None]) -> str:
+    """Remove secrets (a password) from a message, should a driver ever echo one."""
+    for secret in secrets:
+        if secret and len(secret) >= 3:
+            message = message.replace(secret, "***")
+    return message
+
+
 #: Called with (host, port) before a data source opens a network connection; raises
 #: ``ConnectionFailure`` (kind ``egress_refused`` or ``unknown_host``) to stop it.
 EgressGuard = Callable[[str, int | None], None]
@@ -153,6 +167,10 @@ class FilterClause:
 FILTER_OPS = ("=", "!=", "<", "<=", ">", ">=", "contains", "starts", "in", "null", "notnull")
 
 
+#: The most rows one table page holds (a larger ``PageRequest.size`` is capped to it).
+MAX_PAGE_SIZE = 500
+
+
 @dataclass(frozen=True)
 class PageRequest:
     size: int = 20
@@ -164,6 +182,13 @@ class PageRequest:
     #: deciding to count anyway when the page lies past the middle, so it can be read from the
     #: other end. It never replaces the count.
     total_hint: int | None = None
+
+    def window(self) -> tuple[int, int]:
+        """(size, offset) of the page, the size capped at ``MAX_PAGE_SIZE``."""
+        if self.number < 1 or self.size < 1:
+            raise QueryInputError("the page number and page size must be 1 or more")
+        size = min(self.size, MAX_PAGE_SIZE)
+        return size, (self.number - 1) * size
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,7 @@ class MongoSource(DataSource):
         """The pooled client (created on first use; it reconnects by itself)."""
         with self._lock:
             if self._client is None:
+                self.check_egress()  # the new client's monitors connect at once
                 uri, kwargs = support.client_options(self.config)
                 self._client = MongoClient(uri, **kwargs) if uri else MongoClient(**kwargs)
             return self._client
@@ -168,9 +169,10 @@ class MongoSource(DataSource):
         ``timeout`` None: no time limit of its own.
         """
         try:
-            self.check_egress()
             if probe is None:
                 self._reachable(write)
+            else:
+                self.check_egress()
             if timeout is None:
                 yield
             else:
@@ -201,11 +203,16 @@ class MongoSource(DataSource):
         check of every server failed (refused, unknown host: down, not failing over), else for
         up to serverSelectionTimeoutMS (an election, a first connection). Asking also makes
         the monitors check again at once, so a server that is back is seen immediately.
+
+        The egress guard is asked when the client is created and here, before the driver
+        connects anew (the host may resolve differently): not on every query, which would cost
+        a DNS lookup of every configured host each time.
         """
         client = self.client()
         topology = client.topology_description
         if topology.has_writable_server() if write else topology.has_readable_server():
             return
+        self.check_egress()
         servers = list(topology.server_descriptions().values())
         if servers and all(sd.error is not None for sd in servers):
             selection_s = support.selection_ms(self.config) / 1000

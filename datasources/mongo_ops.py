@@ -196,7 +196,7 @@ class Operation:
 
     def _page_find(self, filter_: dict[str, Any], projection: Any, sort: Any,
                    page: PageRequest, first: list[str] | None) -> QueryResult:
-        size, offset = paging.window(page)
+        size, offset = page.window()
         extra = paging.page_filters(page, first)
         combined = {"$and": [filter_, *extra]} if extra else filter_
         order = paging.page_sort(page.sort, sort, first)
@@ -209,7 +209,7 @@ class Operation:
 
     def _page_pipeline(self, pipeline: list[Any], page: PageRequest,
                        first: list[str] | None) -> QueryResult:
-        size, offset = paging.window(page)
+        size, offset = page.window()
         extra = paging.page_filters(page, first)
         base = pipeline + ([{"$match": {"$and": extra}}] if extra else [])
         order = paging.page_sort(page.sort, None, first)
@@ -364,11 +364,14 @@ class Operation:
     def _guarded(self, filter_: dict[str, Any], update: Any, upsert: bool, expect: int) -> Any:
         """No transactions on this server: never write to more documents than expected."""
         ids = [d["_id"] for d in self.coll.find(filter_, {"_id": 1}, limit=expect + 1)]
-        if len(ids) != expect and not (upsert and not ids and expect == 1):
-            raise mismatch(expect, len(ids), write=True)
-        inserting = upsert and not ids and expect == 1
+        inserting = upsert and not ids  # counts as one, as in a transaction
+        would = 1 if inserting else len(ids)
+        if would != expect:
+            raise mismatch(expect, would, write=True)
         limited = filter_ if inserting else {"$and": [filter_, {"_id": {"$in": ids}}]}
-        result = self._apply(limited, update, upsert)
+        # Upsert only when inserting the one expected document: a document of ``ids`` deleted
+        # meanwhile is reported, not replaced by a new one.
+        result = self._apply(limited, update, inserting)
         changed = _affected(result)
         if changed != expect:
             raise mismatch(expect, changed, write=True,

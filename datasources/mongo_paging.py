@@ -24,7 +24,6 @@ from bson import ObjectId
 
 from datasources.base import FILTER_OPS, FilterClause, PageRequest, QueryInputError, SortKey
 
-MAX_PAGE_SIZE = 500
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}"
                    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
@@ -128,11 +127,3 @@ def page_sort(keys: Iterable[SortKey], query_sort: Any,
             sort.setdefault(field, direction)
     sort.setdefault("_id", 1)
     return sort
-
-
-def window(page: PageRequest) -> tuple[int, int]:
-    """(size, offset) of a page; the size is capped at ``MAX_PAGE_SIZE``."""
-    if page.number < 1 or page.size < 1:
-        raise QueryInputError("the page number and page size must be 1 or more")
-    size = min(page.size, MAX_PAGE_SIZE)
-    return size, (page.number - 1) * size

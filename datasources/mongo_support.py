@@ -18,8 +18,7 @@ from pymongo.errors import (
     ServerSelectionTimeoutError,
 )
 
-from datasources.base import ColumnInfo
-from datasources.sql_support import one_line, scrub
+from datasources.base import ColumnInfo, one_line, scrub
 
 DEFAULT_PORT = 27017
 DEFAULT_SERVER_SELECTION_MS = 5000

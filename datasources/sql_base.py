@@ -12,17 +12,24 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from time import monotonic, perf_counter
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, Engine, event, inspect, text
+from sqlalchemy import Connection, CursorResult, Engine, event, inspect, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine.reflection import ObjectKind
 
-from builder.queries import CompiledSQL, compile_sql, is_select, probe_columns, wrap_page
+from builder.queries import (
+    CompiledSQL,
+    compile_sql,
+    is_select,
+    probe_columns,
+    wrap_page,
+    wrap_view,
+)
 from builder.transactions import SQLTransaction
 from datasources.base import (
     ColumnInfo,
@@ -41,7 +48,13 @@ from datasources.base import (
     RowCountMismatch,
     TableInfo,
 )
-from datasources.sql_support import driver_message, json_rows, network_failure_kind, scrub
+from datasources.sql_support import (
+    driver_message,
+    json_rows,
+    network_failure_kind,
+    plural,
+    scrub,
+)
 from datasources.sql_transaction import TransactionSteps
 
 Cleanup = Callable[[], None]
@@ -55,19 +68,15 @@ PROBE_CACHE_SIZE = 256
 PROBE_CONNECT_TIMEOUT_S = 4
 
 
-def _plural(n: int) -> str:
-    return f"{n} row" if n == 1 else f"{n} rows"
-
-
 def _mismatch(expected: int, actual: int, write: bool) -> RowCountMismatch:
     if not write:
-        return RowCountMismatch(f"expected the query to return {_plural(expected)} but it "
+        return RowCountMismatch(f"expected the query to return {plural(expected)} but it "
                                 f"returned {actual}")
     if actual < expected:
         return RowCountMismatch(
-            f"expected {_plural(expected)} to change but {actual} did — the record may have been "
+            f"expected {plural(expected)} to change but {actual} did — the record may have been "
             "changed by someone else or deleted; refresh and try again (nothing was saved)")
-    return RowCountMismatch(f"expected {_plural(expected)} to change but {actual} would have — "
+    return RowCountMismatch(f"expected {plural(expected)} to change but {actual} would have — "
                             "nothing was saved; check the query's WHERE clause")
 
 
@@ -257,22 +266,33 @@ class SQLSource(TransactionSteps, DataSource):
     def _stream(self, compiled: CompiledSQL) -> Any:
         return compiled.statement()
 
-    def _run_plain(self, conn: Connection, compiled: CompiledSQL, max_rows: int,
-                   selecting: bool, expect_rows: int | None) -> QueryResult:
-        stmt = self._stream(compiled) if selecting else compiled.statement()
-        res = conn.execute(stmt, compiled.params)
+    def _fetch(self, conn: Connection, compiled: CompiledSQL, max_rows: int,
+               selecting: bool) -> tuple[CursorResult[Any], list[str], Sequence[Any], int | None]:
+        """Run one statement: (result, columns, at most ``max_rows + 1`` rows, rows changed).
+
+        The rows changed are None for a SELECT, and for a statement returning no rows when the
+        driver does not say. Also the steps of ``transaction:`` queries.
+        """
+        res = conn.execute(self._stream(compiled) if selecting else compiled.statement(),
+                           compiled.params)
         if not res.returns_rows:
-            rowcount = res.rowcount if res.rowcount >= 0 else None
-            if expect_rows is not None and rowcount != expect_rows:
-                raise _mismatch(expect_rows, rowcount or 0, write=True)
-            return QueryResult(rows=[], columns=[], rowcount=rowcount)
+            return res, [], [], res.rowcount if res.rowcount >= 0 else None
         columns = list(res.keys())
         raw = res.fetchmany(max_rows + 1)
-        truncated = len(raw) > max_rows
         rowcount = None
         if not selecting:  # INSERT/UPDATE/DELETE ... RETURNING
             rowcount = res.rowcount if res.rowcount >= 0 else len(raw)
         res.close()
+        return res, columns, raw, rowcount
+
+    def _run_plain(self, conn: Connection, compiled: CompiledSQL, max_rows: int,
+                   selecting: bool, expect_rows: int | None) -> QueryResult:
+        res, columns, raw, rowcount = self._fetch(conn, compiled, max_rows, selecting)
+        if not res.returns_rows:
+            if expect_rows is not None and rowcount != expect_rows:
+                raise _mismatch(expect_rows, rowcount or 0, write=True)
+            return QueryResult(rows=[], columns=[], rowcount=rowcount)
+        truncated = len(raw) > max_rows
         if expect_rows is not None:
             seen = rowcount if rowcount is not None else len(raw)
             if seen != expect_rows:
@@ -295,7 +315,7 @@ class SQLSource(TransactionSteps, DataSource):
                                   total=total)
             res = conn.execute(paged.rows.statement(), paged.rows.params)
         except Exception:
-            self._probes.pop(compiled.text, None)  # the schema may have changed: probe again
+            self._forget_probe(compiled)
             raise
         columns = list(res.keys())
         raw = res.fetchall()  # at most size + 1 rows
@@ -326,6 +346,17 @@ class SQLSource(TransactionSteps, DataSource):
             self._probes.clear()
         self._probes[compiled.text] = (now, columns, not_null)
         return columns, not_null
+
+    def _forget_probe(self, compiled: CompiledSQL) -> None:
+        """After a failed run: the schema may have changed, so probe again next time."""
+        self._probes.pop(compiled.text, None)
+
+    def _view(self, conn: Connection, compiled: CompiledSQL, page: PageRequest) -> CompiledSQL:
+        """``compiled`` with the page's filter and sort but no page limit (exports)."""
+        if not page.sort and not page.filter:
+            return compiled
+        columns, not_null = self._probe(conn, compiled)
+        return wrap_view(compiled, page, columns, conn.dialect, not_null=not_null)
 
     def _not_null_columns(self, conn: Connection, probe: Any,
                           columns: list[str]) -> frozenset[str]:

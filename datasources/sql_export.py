@@ -18,27 +18,14 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection
-
-from builder.queries import (
-    CompiledSQL,
-    _check_column,
-    _Filters,
-    _order_by,
-    _quote,
-    compile_sql,
-    is_select,
-    probe_columns,
-)
+from builder.queries import compile_sql, is_select
 from datasources.base import (
     DataSource,
-    FilterClause,
     Limits,
     PageRequest,
     QueryError,
     QueryInputError,
     QueryRequest,
-    SortKey,
 )
 from datasources.sql_base import SQLSource
 
@@ -93,24 +80,6 @@ def open_stream(source: DataSource, request: QueryRequest, *, max_rows: int,
     return _sql_stream(source, request, max_rows=max_rows, timeout_s=timeout_s)
 
 
-def wrap_export(compiled: CompiledSQL, sort: Sequence[SortKey], filters: Sequence[FilterClause],
-                columns: Sequence[str], conn: Connection) -> CompiledSQL:
-    """``SELECT * FROM (<sql>) AS q WHERE <filters> ORDER BY <sort>``: the table's view of the
-    query without its page limit; column names checked and quoted as ``wrap_page`` does."""
-    if not sort and not filters:
-        return compiled
-    where = _Filters(conn.dialect)
-    conditions = []
-    for flt in filters:
-        _check_column(flt.column, columns, "filter")
-        conditions.append(where.clause(flt, f"q.{_quote(conn.dialect, flt.column)}"))
-    clause = f"\nWHERE {' AND '.join(conditions)}" if conditions else ""
-    order = _order_by(PageRequest(sort=tuple(sort)), columns, conn.dialect)
-    return CompiledSQL(f"SELECT * FROM (\n{compiled.text}\n) AS q{clause}{order}",
-                       {**compiled.params, **where.params},
-                       compiled.expanding | where.expanding)
-
-
 def _sql_stream(source: SQLSource, request: QueryRequest, *, max_rows: int,
                 timeout_s: float) -> RowStream:
     if not isinstance(request.body, str):
@@ -133,15 +102,12 @@ def _sql_stream(source: SQLSource, request: QueryRequest, *, max_rows: int,
             stack.__exit__(type(error), error, error.__traceback__)
 
     try:
-        columns: list[str] = []
-        if page.sort or page.filter:
-            probe = probe_columns(compiled)
-            columns = list(conn.execute(probe.statement(), probe.params).keys())
-        query = wrap_export(compiled, page.sort, page.filter, columns, conn)
+        query = source._view(conn, compiled, page)
         result = conn.execute(query.statement().execution_options(yield_per=BATCH_ROWS),
                               query.params)
         columns = list(result.keys())
     except BaseException as exc:
+        source._forget_probe(compiled)
         _close_raising(close, exc)
         raise
     return RowStream(columns=columns, _batches=iter(result.partitions()), _close=close,

@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import ipaddress
 import math
-import re
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+
+from datasources.base import one_line
+from datasources.base import scrub as scrub  # re-exported: the SQL sources and the admin use it
 
 #: Decimals with at most this many significant digits survive a trip through a float exactly.
 _FLOAT_SAFE_DIGITS = 15
@@ -77,17 +79,9 @@ def json_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dic
     return out
 
 
-def one_line(message: str) -> str:
-    """Collapse a multi-line driver message into one readable line."""
-    return re.sub(r"\s+", " ", message).strip()
-
-
-def scrub(message: str, secrets: Sequence[str | None]) -> str:
-    """Remove secrets (a password) from a message, should a driver ever echo one."""
-    for secret in secrets:
-        if secret and len(secret) >= 3:
-            message = message.replace(secret, "***")
-    return message
+def plural(n: int) -> str:
+    """``1 row``, ``2 rows``."""
+    return f"{n} row" if n == 1 else f"{n} rows"
 
 
 def driver_message(exc: BaseException) -> str:

@@ -26,8 +26,8 @@ from sqlalchemy import Connection, CursorResult
 from sqlalchemy import exc as sa_exc
 
 from builder.bindings import BindingError, evaluate
-from builder.queries import CompiledSQL, compile_sql, is_select
-from builder.transactions import INSERT_WORDS, STEPS, SQLStep, SQLTransaction, first_word
+from builder.queries import CompiledSQL, compile_sql, first_word, is_select
+from builder.transactions import INSERT_WORDS, STEPS, SQLStep, SQLTransaction
 from datasources.base import (
     DataSourceQueryFailed,
     DataSourceTimeout,
@@ -37,19 +37,16 @@ from datasources.base import (
     QueryResult,
     RowCountMismatch,
 )
-from datasources.sql_support import json_rows, json_value
+from datasources.sql_support import json_rows, json_value, plural
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from contextlib import AbstractContextManager
 
     from datasources.base import Limits
 
 #: Values a later step may bind as they came from the driver; anything else goes through JSON.
 _BINDABLE = (str, int, float, bool, Decimal, datetime, date, time, bytes, type(None))
-
-
-def _plural(n: int) -> str:
-    return f"{n} row" if n == 1 else f"{n} rows"
 
 
 def _label(index: int, step: SQLStep) -> str:
@@ -69,7 +66,7 @@ def _mismatch(step: SQLStep, label: str, actual: int, write: bool) -> RowCountMi
         return RowCountMismatch(step.message)
     expected = step.expect_rows or 0
     what = "change" if write else "be returned"
-    return RowCountMismatch(f"{label}: expected {_plural(expected)} to {what} but {actual} "
+    return RowCountMismatch(f"{label}: expected {plural(expected)} to {what} but {actual} "
                             f"{'did' if write else 'were'} — nothing was saved")
 
 
@@ -89,7 +86,8 @@ class TransactionSteps:
         def _transaction(self, timeout: float,
                          row_limit: int | None = None) -> AbstractContextManager[Connection]: ...
         def _timeout(self, limits: Limits) -> float: ...
-        def _stream(self, compiled: CompiledSQL) -> Any: ...
+        def _fetch(self, conn: Connection, compiled: CompiledSQL, max_rows: int, selecting: bool
+                   ) -> tuple[CursorResult[Any], list[str], Sequence[Any], int | None]: ...
         def _query_error(self, exc: sa_exc.StatementError, timeout: float) -> QueryError: ...
 
     # --- engine hooks -----------------------------------------------------------------------
@@ -113,7 +111,7 @@ class TransactionSteps:
         max_rows = request.limits.max_rows
         done: dict[str, dict[str, Any]] = {}
         changed: int | None = None
-        shown: tuple[list[str], list[Any]] = ([], [])
+        shown: tuple[list[str], Sequence[Any]] = ([], [])
         with self._transaction(timeout, row_limit=max_rows + 1) as conn:
             self._begin_steps(conn, tx.writes)
             for index, step in enumerate(tx.steps):
@@ -141,7 +139,7 @@ class TransactionSteps:
 
     def _run_step(self, conn: Connection, step: SQLStep, label: str, values: dict[str, Any],
                   done: dict[str, dict[str, Any]], max_rows: int,
-                  want_last_id: bool) -> tuple[int | None, list[str], list[Any]]:
+                  want_last_id: bool) -> tuple[int | None, list[str], Sequence[Any]]:
         """Run one step; (rows changed or None, columns, rows) and record it in ``done``."""
         own: dict[str, Any] = dict(values)
         for source in step.step_bindings:
@@ -154,19 +152,7 @@ class TransactionSteps:
         inserting = want_last_id and first_word(step.sql) in INSERT_WORDS
         if inserting:
             self._before_insert(conn)
-        res = conn.execute(self._stream(compiled) if selecting else compiled.statement(),
-                           compiled.params)
-        columns: list[str] = []
-        raw: list[Any] = []
-        rowcount: int | None = None
-        if res.returns_rows:
-            columns = list(res.keys())
-            raw = list(res.fetchmany(max_rows + 1))
-            if not selecting:  # INSERT/UPDATE/DELETE ... RETURNING
-                rowcount = res.rowcount if res.rowcount >= 0 else len(raw)
-            res.close()
-        elif res.rowcount >= 0:
-            rowcount = res.rowcount
+        res, columns, raw, rowcount = self._fetch(conn, compiled, max_rows, selecting)
         if step.expect_rows is not None:
             seen = rowcount if rowcount is not None else len(raw)
             if seen != step.expect_rows:

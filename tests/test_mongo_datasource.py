@@ -19,6 +19,7 @@ from pymongo import MongoClient
 from pymongo.collection import Collection
 
 from datasources.base import (
+    MAX_PAGE_SIZE,
     DataSourceQueryFailed,
     DataSourceTimeout,
     FilterClause,
@@ -285,8 +286,10 @@ def test_document_cap_and_page_size_cap(source: MongoSource, coll: Collection[An
     assert len(agg.rows) == 10 and agg.truncated is True
     distinct = run(source, coll, "distinct", {"key": "id"}, limits=limits)
     assert len(distinct.rows) == 10 and distinct.truncated is True
+    coll.insert_many([{"id": i} for i in range(46, MAX_PAGE_SIZE + 11)])
     big_page = run(source, coll, "find", {}, page=PageRequest(size=10_000, number=1))
-    assert len(big_page.rows) == 45  # at most 500 a page anyway
+    assert len(big_page.rows) == MAX_PAGE_SIZE and big_page.has_more is True
+    assert big_page.total == MAX_PAGE_SIZE + 10
 
 
 def test_slow_queries_hit_the_time_limit(source: MongoSource, client: MongoClient[Any]) -> None:

@@ -53,7 +53,7 @@ def seed_mongo(url: str, *, orders: int = 1500, seed: int = 20261122,
     try:
         db = client.get_default_database(DEFAULT_DATABASE)
         coll = db[COLLECTION]
-        if coll.estimated_document_count() and coll.find_one({}, {"_id": 1}) is not None:
+        if coll.find_one({}, {"_id": 1}) is not None:
             return 0
         coll.create_index(INDEXES[0], unique=True, name="id_unique")
         for keys in INDEXES[1:]:
