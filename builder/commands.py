@@ -18,8 +18,6 @@ class CommandError(UserError):
     """A command cannot do what was asked."""
 
 
-
-
 def _serve(args: argparse.Namespace, config: dict[str, Any] | None = None) -> None:
     from builder.server import serve as run_server
 

@@ -8,10 +8,8 @@ the actor. Passwords and tokens are printed once and never logged.
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -22,23 +20,6 @@ from builder.security import grants as access
 from builder.security import users as people
 from builder.security.tokens import create_token
 from builder.store.people_models import User
-
-
-def _actor() -> str:
-    try:
-        name = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        name = "unknown"
-    return f"cli:{name}"
-
-
-def _audit(action: str, target: str, *, before: dict[str, Any] | None = None,
-           after: dict[str, Any] | None = None) -> None:
-    audit.record("admin", outcome="ok", actor=_actor(), detail={
-        "action": action, "target": target,
-        "before": audit.redact(before) if before is not None else None,
-        "after": audit.redact(after) if after is not None else None,
-    })
 
 
 def _password_from_stdin() -> str:
@@ -57,7 +38,7 @@ def user_create(args: argparse.Namespace) -> int:
             user = people.create_user(session, username=args.name, password=password,
                                       role=args.role, email=args.email)
             after = people.describe(user)
-        _audit("user.create", f"user:{after['username']}", after=after)
+        audit.cli_change("user.create", f"user:{after['username']}", after=after)
     print(f"created {after['role']} user {after['username']!r}")
     if typed is None:
         print(f"password (shown once): {password}")
@@ -84,7 +65,7 @@ def _change_user(name: str, action: str, change: Callable[[Session, User], str])
             result = change(session, user)
             after = people.describe(user)
         if before != after:
-            _audit(action, f"user:{before['username']}", before=before, after=after)
+            audit.cli_change(action, f"user:{before['username']}", before=before, after=after)
     return result
 
 
@@ -122,8 +103,8 @@ def user_reset_password(args: argparse.Namespace) -> int:
             user = people.require_user(session, args.name)
             password = people.reset_password(session, user, typed)
             name = user.username
-        _audit("user.reset_password", f"user:{name}",
-               after={"password": "changed", "sessions": "signed out"})
+        audit.cli_change("user.reset_password", f"user:{name}",
+                         after={"password": "changed", "sessions": "signed out"})
     print(f"new password set for {name!r}; their sessions were signed out")
     if typed is None:
         print(f"password (shown once): {password}")
@@ -139,7 +120,7 @@ def user_token(args: argparse.Namespace) -> int:
             row, token = create_token(session, user_id=user.id, name=args.label)
             described = {"name": row.name, "prefix": row.prefix}
             name = user.username
-        _audit("token.create", f"token:{name}/{described['name']}", after=described)
+        audit.cli_change("token.create", f"token:{name}/{described['name']}", after=described)
     print(f"API token {described['name']!r} for {name} (shown once; send it as "
           "'Authorization: Bearer <token>'):", file=sys.stderr)
     # The token alone on stdout, so scripts can capture it: TOKEN=$(toolcrib user token ...)
@@ -155,6 +136,6 @@ def user_grant(args: argparse.Namespace) -> int:
             _, created = access.grant_to_user(session, record, user)
             name, slug = user.username, record.slug
         if created:
-            _audit("app.grant", f"app:{slug}", after={"user": name})
+            audit.cli_change("app.grant", f"app:{slug}", after={"user": name})
     print(f"{name} may use {slug}" + ("" if created else " (already granted)"))
     return 0

@@ -8,8 +8,6 @@ audit log, and keeping a stored secret when a form leaves it empty.
 
 from __future__ import annotations
 
-import getpass
-import json
 import logging
 import re
 import threading
@@ -22,11 +20,9 @@ from builder.context import Toolcrib
 from builder.datasource_secrets import describe, masked, secret_fields, secret_values
 from builder.datasource_usage import AppUse, datasources_named, usage
 from builder.errors import UserError
-from builder.security import egress
-from builder.security.audit import redact
+from builder.security import audit, egress
 from builder.security.secretbox import SecretKeyError
 from builder.store import datasources as records
-from builder.store.policy_models import AuditEvent
 from datasources import kind_for_url
 from datasources.base import FAILURE_KINDS, ConnectionFailure, DataSource, QueryError
 from datasources.sql_support import scrub
@@ -273,21 +269,6 @@ def remove(tc: Toolcrib, name: str) -> dict[str, Any]:
     return {"kind": kind, "read_only": read_only}
 
 
-def audit_cli(tc: Toolcrib, action: str, target: str, *, before: dict[str, Any] | None = None,
-              after: dict[str, Any] | None = None) -> None:
-    """Record a change made on the command line (no signed-in user: the OS user is named)."""
-    try:
-        who = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name in this environment
-        who = "unknown"
-    detail = {"action": action, "target": target,
-              "before": redact(before) if before is not None else None,
-              "after": redact(after) if after is not None else None}
-    with tc.store.session() as session:
-        session.add(AuditEvent(kind="admin", outcome="ok", actor=f"cli:{who}",
-                               detail=json.dumps(detail, ensure_ascii=False, default=str)))
-
-
 # --- the command line ----------------------------------------------------------------------------
 
 
@@ -311,7 +292,7 @@ def add_datasource(tc: Toolcrib, name: str, url: str, *, read_only: bool = False
                          + "\n(use --no-test to add it anyway)")
         yield outcome.message.replace(f"{name}: ", "", 1)
     _before, after = save(tc, name, kind, config, read_only, new=True)
-    audit_cli(tc, "datasource.create", name, after=after)
+    audit.cli_change("datasource.create", name, after=after, store=tc.store)
     yield f"added {kind} data source {name!r}{' (read-only)' if read_only else ''}"
 
 
@@ -350,7 +331,7 @@ def remove_datasource(tc: Toolcrib, name: str) -> None:
         before = remove(tc, name)
     except records.UnknownDataSource as exc:
         raise _error(exc) from None
-    audit_cli(tc, "datasource.delete", name, before=before)
+    audit.cli_change("datasource.delete", name, before=before, store=tc.store)
 
 
 __all__ = ["FAILURE_KINDS", "AppUse", "DataSourceAdminError", "DataSourceInUse", "ProbeOutcome",

@@ -20,8 +20,8 @@ from builder.security import grants
 from builder.security.users import find_user
 from builder.store import generation
 from builder.store.people_models import ApiToken, AppGrant
-from tests.auth_helpers import DEMO_ADMIN_PASSWORD, DEMO_OPERATOR_PASSWORD, bearer, token_for
-from tests.conftest import make_toolcrib_app
+from tests.auth_helpers import bearer, token_for
+from tests.conftest import make_demo_app, make_toolcrib_app
 
 FLAGSHIP = "order-shipping"
 RUN = f"/api/apps/{FLAGSHIP}/queries/getOrders/run"
@@ -36,11 +36,7 @@ def instance(tmp_path: Path) -> Path:
 @pytest.fixture
 def worker(instance: Path) -> Iterator[Flask]:
     """The demo as one server process sees it."""
-    from builder.demo.setup import set_up_demo
-
-    app = make_toolcrib_app(instance)
-    list(set_up_demo(app.extensions["toolcrib"], orders=30, admin_password=DEMO_ADMIN_PASSWORD,
-                     operator_password=DEMO_OPERATOR_PASSWORD))
+    app = make_demo_app(instance)
     yield app
     app.extensions["toolcrib"].close()
 
@@ -125,3 +121,13 @@ def test_a_version_published_elsewhere_is_served_at_the_next_request(
     assert client.post(RUN, json=PAGE, headers=bearer(token)).status_code == 404
     renamed = f"/api/apps/{FLAGSHIP}/queries/getOrdersRenamed/run"
     assert client.post(renamed, json=PAGE, headers=bearer(token)).status_code == 200
+
+
+def test_a_request_that_read_policy_before_a_change_fills_only_the_old_caches() -> None:
+    """Threads: one still serving the old counter must not put what it read into the caches of
+    the new one (it would stay there until the next change)."""
+    caches = generation.PolicyCaches()
+    before = caches.for_generation(1)
+    after = caches.for_generation(2)
+    before.setdefault("tokens", {})["tc_x"] = "read before the change"
+    assert caches.for_generation(2) is after and "tokens" not in after

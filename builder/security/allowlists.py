@@ -35,7 +35,8 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Level = tuple[str, str]
 
 #: Endpoints whose ``slug`` view argument names an app: its level is loaded with the instance's.
-APP_ENDPOINTS = frozenset({"runtime.app_page", "runtime.app_subpage", "api.run_query"})
+APP_ENDPOINTS = frozenset({"runtime.app_page", "runtime.app_subpage", "api.run_query",
+                           "export.export_query", "imports.import_file"})
 EXAMPLES = "for example 203.0.113.7, 10.0.0.0/8, 2001:db8::1 or 2001:db8::/32"
 
 
@@ -178,10 +179,6 @@ def cidrs_for(scope: str, target: str = "") -> list[str]:
     if cache is not None:
         cache[level] = cidrs
     return cidrs
-
-
-def networks_for(scope: str, target: str = "") -> list[Network]:
-    return [net for net in map(_parsed, cidrs_for(scope, target)) if net is not None]
 
 
 def check(address: str | None, scope: str, target: str = "") -> None:

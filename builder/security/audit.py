@@ -107,7 +107,9 @@ def client_ip() -> str | None:
 
 
 def record(kind: str, *, outcome: str, who: Principal | None = None, actor: str | None = None,
-           detail: dict[str, Any] | None = None, **fields: Any) -> None:
+           detail: dict[str, Any] | None = None, store: Store | None = None,
+           **fields: Any) -> None:
+    """Write one event to ``store`` (default: the current app's, which needs an app context)."""
     row = dict(
         kind=kind,
         outcome=outcome,
@@ -122,7 +124,7 @@ def record(kind: str, *, outcome: str, who: Principal | None = None, actor: str 
         raise TypeError(f"audit events have no field {sorted(unknown)}")
     # A Core INSERT on its own short transaction: it runs on every query, and the ORM's unit of
     # work cost more than the statement itself (docs/performance.md).
-    with toolcrib().store.engine.begin() as conn:
+    with (store or toolcrib().store).engine.begin() as conn:
         conn.execute(_INSERT, row)
     _maybe_purge()
 
@@ -149,9 +151,10 @@ def admin_change(who: Principal, action: str, target: str, *,
 
 
 def cli_change(action: str, target: str, *, before: dict[str, Any] | None = None,
-               after: dict[str, Any] | None = None, outcome: str = "ok") -> None:
+               after: dict[str, Any] | None = None, outcome: str = "ok",
+               store: Store | None = None) -> None:
     """An admin change made with the ``toolcrib`` command (actor ``cli:<OS user>``)."""
-    record("admin", outcome=outcome, actor=cli_actor(),
+    record("admin", outcome=outcome, actor=cli_actor(), store=store,
            detail=change_detail(action, target, before, after))
 
 

@@ -68,10 +68,17 @@ def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
+def names_api_token() -> bool:
+    """Whether this request sends ``Authorization: Bearer``: it is judged by the token alone.
+
+    Such requests skip the CSRF check (``builder/web/__init__.py``), so the session cookie a
+    browser sends along must not authenticate them (``_load_from_session``).
+    """
+    return request.headers.get("Authorization", "").lower().startswith("bearer ")
+
+
 def _load_from_session(user_id: str) -> Principal | None:
-    # A request that names an API token is judged by the token alone: such requests skip the
-    # CSRF check, so the cookie that a browser sends along must not authenticate them.
-    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+    if names_api_token():
         return None
     ident, _, epoch = user_id.partition(".")
     if not ident.isdigit() or not epoch.isdigit():

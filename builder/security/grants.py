@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from builder.errors import UserError
@@ -26,14 +26,20 @@ def grant(session: Session, app: AppRecord, *, user_id: int | None = None,
           group_id: int | None = None, granted_by: int | None = None) -> AppGrant:
     if (user_id is None) == (group_id is None):
         raise GrantError("grant an app to exactly one user or one group")
+    return _grant(session, app, user_id=user_id, group_id=group_id, granted_by=granted_by)[0]
+
+
+def _grant(session: Session, app: AppRecord, *, user_id: int | None, group_id: int | None,
+           granted_by: int | None) -> tuple[AppGrant, bool]:
+    """(the grant, whether it was created): an existing one is kept as it is."""
     existing = session.scalar(select(AppGrant).where(
         AppGrant.app_id == app.id, AppGrant.user_id == user_id, AppGrant.group_id == group_id))
     if existing is not None:
-        return existing
+        return existing, False
     row = AppGrant(app_id=app.id, user_id=user_id, group_id=group_id, granted_by=granted_by)
     session.add(row)
     session.flush()
-    return row
+    return row, True
 
 
 def can_manage_app(who: Principal, app: AppRecord) -> bool:
@@ -58,6 +64,12 @@ def grants_of(session: Session, app: AppRecord) -> list[tuple[AppGrant, str, str
     return sorted(rows, key=lambda r: (r[1] != "user", r[2].lower()))
 
 
+def grant_counts(session: Session) -> dict[int, int]:
+    """App id -> how many grants it has (one query for the whole app list)."""
+    return {app_id: count for app_id, count in session.execute(
+        select(AppGrant.app_id, func.count(AppGrant.id)).group_by(AppGrant.app_id))}
+
+
 def grant_to_user(session: Session, app: AppRecord, user: User, *,
                   granted_by: int | None = None) -> tuple[AppGrant, bool]:
     """Grant to an operator; (grant, created). Admins and developers use every app already."""
@@ -65,24 +77,12 @@ def grant_to_user(session: Session, app: AppRecord, user: User, *,
         raise GrantError(f"{user.username} is {'an' if user.role == 'admin' else 'a'} "
                          f"{user.role}: admins and developers use every app already; "
                          "grant apps to operators")
-    existing = _existing(session, app, user_id=user.id)
-    if existing is not None:
-        return existing, False
-    return grant(session, app, user_id=user.id, granted_by=granted_by), True
+    return _grant(session, app, user_id=user.id, group_id=None, granted_by=granted_by)
 
 
 def grant_to_group(session: Session, app: AppRecord, group: Group, *,
                    granted_by: int | None = None) -> tuple[AppGrant, bool]:
-    existing = _existing(session, app, group_id=group.id)
-    if existing is not None:
-        return existing, False
-    return grant(session, app, group_id=group.id, granted_by=granted_by), True
-
-
-def _existing(session: Session, app: AppRecord, *, user_id: int | None = None,
-              group_id: int | None = None) -> AppGrant | None:
-    return session.scalar(select(AppGrant).where(
-        AppGrant.app_id == app.id, AppGrant.user_id == user_id, AppGrant.group_id == group_id))
+    return _grant(session, app, user_id=None, group_id=group.id, granted_by=granted_by)
 
 
 def revoke(session: Session, app: AppRecord, grant_id: int) -> tuple[str, str]:

@@ -8,7 +8,7 @@ or with the ``toolcrib`` command, so:
 
 - every ORM flush (and bulk UPDATE/DELETE through a session) that touches any table other than
   the audit log adds 1 to ``policy_generation.value`` in the same transaction;
-- a request reads that one row once (``current``); when it moved, this process drops every
+- a request reads that one row once (``policy_cache``); when it moved, this process drops every
   cache made with ``policy_cache`` before using any of them.
 
 A change therefore applies to the very next request on every worker, as before caching. Writes
@@ -72,23 +72,24 @@ def watch(sessions: Any) -> None:
 
 
 class PolicyCaches:
-    """This process's policy caches, emptied whenever the counter moves."""
+    """This process's policy caches: one set per value of the counter."""
 
     def __init__(self) -> None:
         self._caches: dict[str, dict[Any, Any]] = {}
         self._seen: int | None = None
         self._lock = threading.Lock()
 
-    def cache(self, name: str) -> dict[Any, Any]:
-        with self._lock:
-            return self._caches.setdefault(name, {})
+    def for_generation(self, value: int) -> dict[str, dict[Any, Any]]:
+        """The caches of counter ``value``: a new, empty set when the counter moved.
 
-    def sync(self, value: int) -> None:
+        A request keeps the set it started with, so a thread that read policy before a change
+        (another thread already serving the next value) fills only the old, dropped set.
+        """
         with self._lock:
             if value != self._seen:
-                for cache in self._caches.values():
-                    cache.clear()
+                self._caches = {}
                 self._seen = value
+            return self._caches
 
 
 def read(engine: Any) -> int:
@@ -103,8 +104,8 @@ def policy_cache(store: Any, name: str) -> dict[Any, Any] | None:
     """
     if not has_request_context():
         return None
-    caches: PolicyCaches = store.policy_caches
-    if not g.get("_policy_synced"):
-        caches.sync(read(store.engine))
-        g._policy_synced = True
-    return caches.cache(name)
+    caches: dict[str, dict[Any, Any]] | None = g.get("_policy_caches")
+    if caches is None:
+        policy_caches: PolicyCaches = store.policy_caches
+        caches = g._policy_caches = policy_caches.for_generation(read(store.engine))
+    return caches.setdefault(name, {})

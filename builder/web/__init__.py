@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from builder.security import allowlists
-from builder.security.auth import init_auth, is_api_request, principal
+from builder.security.auth import init_auth, is_api_request, names_api_token, principal
 from builder.web.nav import admin_nav
 
 #: Blueprint modules (each defines ``bp``); admin pages add themselves here.
@@ -29,6 +31,7 @@ BLUEPRINTS = [
 ]
 
 csrf = CSRFProtect()
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _security_headers(response: Response) -> Response:
@@ -60,11 +63,31 @@ def _check_instance_allowlist() -> tuple[str, int] | Response | None:
     return None
 
 
+def accepts_large_body(limit: int) -> Callable[[F], F]:
+    """Let a view take request bodies up to ``limit`` bytes instead of the instance's cap
+    (``MAX_CONTENT_LENGTH``), from a signed-in caller only: nobody else can make the server spool
+    a large body to disk."""
+
+    def mark(view: F) -> F:
+        view.max_content_length = limit  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def _body_limit() -> None:
+    """Apply ``accepts_large_body`` before anything reads the body (the CSRF check reads the
+    form)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, "max_content_length", None)
+    if limit is not None and principal() is not None:
+        request.max_content_length = limit
+
+
 def _csrf_unless_token() -> None:
     """Cookie sessions need a CSRF token; API-token requests carry no cookie to forge."""
-    if request.headers.get("Authorization", "").lower().startswith("bearer "):
-        return
-    csrf.protect()
+    if not names_api_token():
+        csrf.protect()
 
 
 def register_blueprints(app: Flask) -> None:
@@ -77,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     @app.before_request
     def _csrf() -> None:
         if request.method not in ("GET", "HEAD", "OPTIONS"):
+            _body_limit()
             _csrf_unless_token()
 
     for name in BLUEPRINTS:

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from builder.context import toolcrib
 from builder.security import allowlists, audit
 from builder.security.allowlists import AllowlistError, EntryView, level_label
-from builder.security.auth import Principal, principal, roles_required
+from builder.security.auth import Principal, roles_required
 from builder.store.models import AppRecord, DataSourceRecord
+from builder.web.page_helpers import me
 
 bp = Blueprint("admin_allowlists", __name__, url_prefix="/admin/allowlists")
 
@@ -139,8 +140,7 @@ def _confirmed() -> bool:
 @bp.post("/add")
 @roles_required("admin")
 def add() -> ResponseReturnValue:
-    who = principal()
-    assert who is not None
+    who = me()
     scope = request.form.get("scope", "")
     target = request.form.get("target", "")
     cidr = request.form.get("cidr", "")
@@ -174,8 +174,7 @@ def add() -> ResponseReturnValue:
 @bp.post("/<int:entry_id>/remove")
 @roles_required("admin")
 def remove(entry_id: int) -> ResponseReturnValue:
-    who = principal()
-    assert who is not None
+    who = me()
     pending: PendingRemoval | None = None
     try:
         with toolcrib().store.session() as session:

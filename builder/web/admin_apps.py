@@ -60,6 +60,7 @@ def apps() -> ResponseReturnValue:
     who = me()
     with toolcrib().store.session() as session:
         names = _usernames(session)
+        grant_counts = access.grant_counts(session)
         rows = []
         for app in app_records.list_apps(session):
             newest = app.versions[-1] if app.versions else None
@@ -68,7 +69,7 @@ def apps() -> ResponseReturnValue:
                 "newest": newest.number if newest else None,
                 "published": app.published_version.number if app.published_version else None,
                 "owner": names.get(app.owner_id) if app.owner_id else None,
-                "grants": len(access.grants_of(session, app)),
+                "grants": grant_counts.get(app.id, 0),
                 "manage": access.can_manage_app(who, app),
             })
     return render_template("admin_apps.html", apps=rows)
@@ -81,6 +82,7 @@ def app(slug: str) -> ResponseReturnValue:
     with toolcrib().store.session() as session:
         record = _app(session, slug)
         names = _usernames(session)
+        users = people.list_users(session)
         versions = list(reversed(record.versions))[:10]
         context = {
             "app": record,
@@ -90,8 +92,8 @@ def app(slug: str) -> ResponseReturnValue:
             "owner": names.get(record.owner_id) if record.owner_id else None,
             "grants": access.grants_of(session, record),
             "manage": access.can_manage_app(who, record),
-            "operators": [u for u in people.list_users(session) if u.role == "operator"],
-            "developers": [u for u in people.list_users(session) if u.role == "developer"],
+            "operators": [u for u in users if u.role == "operator"],
+            "developers": [u for u in users if u.role == "developer"],
             "groups": [g for g, _ in people.list_groups(session)],
             "is_admin": who.is_admin,
         }

@@ -35,11 +35,12 @@ from builder.security.audit_search import (
     iter_batches,
     page,
 )
-from builder.security.auth import principal, roles_required
+from builder.security.auth import roles_required
 from builder.store.models import AppRecord, utcnow
 from builder.store.people_models import User
 from builder.store.policy_models import AuditEvent
 from builder.web import error_page
+from builder.web.page_helpers import me
 
 bp = Blueprint("admin_audit", __name__, url_prefix="/admin/audit")
 
@@ -132,8 +133,7 @@ def export_csv() -> ResponseReturnValue:
     filters, problems = AuditFilters.from_args(request.args)
     if problems:
         return error_page(400, "; ".join(problems))
-    who = principal()
-    assert who is not None
+    who = me()
     audit.record("admin", outcome="ok", who=who, detail={
         "action": "audit.export", "target": "audit log", "filters": filters.as_args()})
     store = toolcrib().store
@@ -180,8 +180,7 @@ def _csv_lines(store: Any, filters: AuditFilters) -> Iterator[str]:
 @bp.post("/retention")
 @roles_required("admin")
 def retention() -> ResponseReturnValue:
-    who = principal()
-    assert who is not None
+    who = me()
     store = toolcrib().store
     try:
         days = audit.parse_retention_days(request.form.get("days", ""))

@@ -17,7 +17,7 @@ from builder import datasource_admin as admin
 from builder.context import toolcrib
 from builder.registry import RegistryError
 from builder.security import audit, egress
-from builder.security.auth import principal, roles_required
+from builder.security.auth import roles_required
 from builder.store import datasources as records
 from builder.web.datasource_form import (
     READ_ONLY,
@@ -27,9 +27,11 @@ from builder.web.datasource_form import (
     parse_form,
     schema_fields,
 )
+from builder.web.page_helpers import me
 from datasources.base import ConnectionFailure, DataSource
 
 bp = Blueprint("admin_datasources", __name__, url_prefix="/admin/datasources")
+
 
 def _kind_class(kind: str) -> type[DataSource]:
     try:
@@ -165,8 +167,7 @@ def edit(name: str) -> ResponseReturnValue:
 
 def _submit(kind: str, source_class: type[DataSource], stored: admin.StoredDataSource | None,
             *, new: bool) -> ResponseReturnValue:
-    tc, who = toolcrib(), principal()
-    assert who is not None
+    tc, who = toolcrib(), me()
     action = request.form.get("action", "save")
     name = request.form.get("name", "").strip() if new else (stored.name if stored else "")
     stored_config = stored.config if stored else None
@@ -197,9 +198,8 @@ def _submit(kind: str, source_class: type[DataSource], stored: admin.StoredDataS
         if errors:
             outcome = _errors_outcome(errors)
             return _json(outcome, 400) if _wants_json() else again(400, outcome)
-        result = admin.run_test(source_class(parsed.name or "unsaved",
-                                             {**parsed.config, READ_ONLY: parsed.read_only}),
-                                _policy()).as_json()
+        result = admin.probe_config(tc, kind, parsed.name or "unsaved", parsed.config,
+                                    parsed.read_only).as_json()
         return _json(result) if _wants_json() else again(200, result)
 
     if errors:
@@ -221,16 +221,10 @@ def _submit(kind: str, source_class: type[DataSource], stored: admin.StoredDataS
     return redirect(url_for(".datasources"))
 
 
-def _policy() -> egress.EgressPolicy:
-    with toolcrib().store.session() as session:
-        return egress.load_policy(session)
-
-
 @bp.post("/<name>/delete")
 @roles_required("admin")
 def delete(name: str) -> ResponseReturnValue:
-    tc, who = toolcrib(), principal()
-    assert who is not None
+    tc, who = toolcrib(), me()
     try:
         stored = admin.load(tc, name)
         before = admin.audit_view(stored.kind, stored.config, stored.read_only,
@@ -255,8 +249,7 @@ def delete(name: str) -> ResponseReturnValue:
 @bp.post("/egress")
 @roles_required("admin")
 def egress_add() -> ResponseReturnValue:
-    who = principal()
-    assert who is not None
+    who = me()
     pattern = request.form.get("pattern", "")
     note = request.form.get("note", "").strip()[:200]
     try:
@@ -274,8 +267,7 @@ def egress_add() -> ResponseReturnValue:
 @bp.post("/egress/<int:rule_id>/delete")
 @roles_required("admin")
 def egress_remove(rule_id: int) -> ResponseReturnValue:
-    who = principal()
-    assert who is not None
+    who = me()
     with toolcrib().store.session() as session:
         row = egress.remove_rule(session, rule_id)
         removed = {"pattern": row.pattern, "note": row.note} if row else None
@@ -290,8 +282,7 @@ def egress_remove(rule_id: int) -> ResponseReturnValue:
 @bp.post("/egress/settings")
 @roles_required("admin")
 def egress_settings() -> ResponseReturnValue:
-    who = principal()
-    assert who is not None
+    who = me()
     allowed = bool(request.form.get("allow_link_local"))
     with toolcrib().store.session() as session:
         before = egress.allow_link_local(session)

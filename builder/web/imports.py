@@ -27,7 +27,6 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from flask import Blueprint, Response, request
-from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
 
 from builder.context import toolcrib
@@ -35,7 +34,8 @@ from builder.import_files import FileRefused, extension_of, read_sheet
 from builder.imports import Checked, ImportBody, check_sheet
 from builder.query_runner import NotFound, RunInput, parse_run_body
 from builder.security import audit
-from builder.security.auth import login_required, principal
+from builder.security.auth import login_required
+from builder.web import accepts_large_body
 from builder.web.api import (
     _elapsed_ms,
     checked_run,
@@ -53,19 +53,6 @@ bp.register_error_handler(HTTPException, http_error)
 bp.register_error_handler(Exception, unexpected_error)
 #: Room for the multipart envelope and the ``body`` field around the largest file.
 _ENVELOPE = 1024 * 1024
-
-
-def _allow_large_upload() -> None:
-    """The instance caps request bodies (``MAX_CONTENT_LENGTH``, 2 MB); an upload may be up to
-    the largest ``maxSize``. Runs before the CSRF check, which reads the form, and only for a
-    signed-in caller: nobody else can make the server spool a large body to disk."""
-    if request.endpoint == "imports.import_file" and principal() is not None:
-        request.max_content_length = MAX_SIZE_LIMIT + _ENVELOPE
-
-
-@bp.record_once
-def _first_before_request(state: BlueprintSetupState) -> None:
-    state.app.before_request_funcs.setdefault(None, []).insert(0, _allow_large_upload)
 
 
 @dataclass
@@ -115,6 +102,7 @@ def _read_upload(upload: _Upload, raw_body: Any) -> RunInput:
 
 
 @bp.post("/apps/<slug>/queries/<name>/import")
+@accepts_large_body(MAX_SIZE_LIMIT + _ENVELOPE)  # the largest maxSize; signed-in callers only
 @login_required
 def import_file(slug: str, name: str) -> Response:
     upload = _Upload(slug, name)
