@@ -25,6 +25,7 @@ from builder.appspec.schema import SLUG
 from builder.errors import UserError
 from builder.registry import Registry
 from builder.security.auth import Principal
+from builder.security.grants import can_manage_app
 from builder.store import Store
 from builder.store import apps as app_records
 from builder.store import datasources as ds_records
@@ -286,16 +287,8 @@ def app_rows(session: Session, who: Principal) -> list[dict[str, Any]]:
                      "version": newest.number if newest else None,
                      "published_version": published_number(session, app),
                      "owner": owner_name(session, app),
-                     "can_publish": can_publish(who, app)})
+                     "can_publish": can_manage_app(who, app)})
     return rows
-
-
-def can_publish(who: Principal, app: AppRecord) -> bool:
-    """Admins, and the developer who owns the app (the rule app grants follow too); apps
-    imported by the CLI have no owner, so only admins publish them."""
-    if who.is_admin:
-        return True
-    return who.role == "developer" and app.owner_id is not None and app.owner_id == who.id
 
 
 def owner_name(session: Session, app: AppRecord) -> str | None:

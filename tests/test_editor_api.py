@@ -425,6 +425,34 @@ def test_preview_runs_a_named_query_of_the_draft(dev: SessionClient) -> None:
     assert missing.status_code == 404
 
 
+def test_preview_run_audit_masks_what_a_password_input_holds(demo: Demo,
+                                                            dev: SessionClient) -> None:
+    slug = new_slug()
+    create(dev, slug)
+    draft = APP_WITH_QUERY.format(slug=slug).replace(
+        "label: Id}", "label: Id, inputType: password}")
+    response = dev.post(f"{API}/apps/{slug}/preview/queries/getOrders/run",
+                        json={"state": {"idInput": {"value": 2}}, "draft": draft})
+    assert response.status_code == 200, response.get_json()
+    with demo.toolcrib.store.session() as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.app_slug == slug)
+                                .order_by(AuditEvent.id.desc())).first()
+        assert event is not None and event.outcome == "ok"
+        detail = json.loads(event.detail)
+    assert detail["preview"] is True and detail["values"] == {"idInput.value": "•••"}
+
+
+def test_preview_refuses_to_run_an_import_query_without_its_file(dev: SessionClient) -> None:
+    slug = new_slug()
+    create(dev, slug)
+    draft = (Path(__file__).parent.parent / "apps" / "order_import.yaml").read_text(
+        encoding="utf-8").replace("app: order-import", f"app: {slug}", 1)
+    response = dev.post(f"{API}/apps/{slug}/preview/queries/importOrders/run",
+                        json={"state": {}, "draft": draft})
+    assert response.status_code == 400, response.get_json()
+    assert "imports a file" in response.get_json()["error"]["message"]
+
+
 def test_what_the_editor_saves_exports_byte_for_byte_and_imports_as_unchanged(
         demo: Demo, admin: SessionClient, tmp_path: Path) -> None:
     from builder.app_files import export_directory, import_directory

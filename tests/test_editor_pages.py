@@ -90,6 +90,20 @@ def test_every_editor_script_the_page_loads_exists_and_is_small(admin: SessionCl
                                      .glob("*.js"))
 
 
+def test_the_editors_action_verbs_and_reserved_names_are_the_validators() -> None:
+    """static/editor keeps its own lists (the pure model is tested in Node without the page's
+    configuration): an action kind or reserved word added to the schema must show up there."""
+    from builder.appspec.scan import RESERVED_NAMES
+    from builder.appspec.schema import ACTION_KEYS
+
+    events = (ROOT / "static" / "editor" / "events.js").read_text(encoding="utf-8")
+    verbs = re.search(r"var VERBS = \[(.*?)\];", events, re.S)
+    assert verbs and sorted(re.findall(r'verb: "(\w+)"', verbs.group(1))) == sorted(ACTION_KEYS)
+    model = (ROOT / "static" / "editor" / "model.js").read_text(encoding="utf-8")
+    reserved = re.search(r"var RESERVED = \[(.*?)\];", model)
+    assert reserved and sorted(re.findall(r'"(\w+)"', reserved.group(1))) == sorted(RESERVED_NAMES)
+
+
 DRAFT = """\
 format: 1
 app: order-shipping

@@ -23,8 +23,7 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from builder import appspec, editing
-from builder.appspec.scan import RESERVED_NAMES
-from builder.appspec.schema import ACTION_KEYS, GRID_COLUMNS, QUERY_PROPERTIES
+from builder.appspec.schema import GRID_COLUMNS, QUERY_PROPERTIES
 from builder.context import toolcrib
 from builder.security.auth import principal, roles_required
 from builder.store import datasources as ds_records
@@ -108,9 +107,7 @@ def edit(slug: str) -> ResponseReturnValue:
             "list": url_for("editor.index"),
         },
         "widgets": {name: widget_info(w) for name, w in tc.widgets.all().items()},
-        "actions": list(ACTION_KEYS),
         "queryProperties": list(QUERY_PROPERTIES),
-        "reserved": list(RESERVED_NAMES),
         "columns": GRID_COLUMNS,
         "user": who.as_binding_value(),
     }

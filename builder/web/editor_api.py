@@ -21,11 +21,13 @@ from builder.context import toolcrib
 from builder.query_runner import parse_run_body, prepare_request
 from builder.security import allowlists, audit
 from builder.security.auth import Principal, principal, roles_required
+from builder.security.grants import can_manage_app
 from builder.security.secretbox import SecretKeyError
 from builder.store import datasources as ds_records
 from builder.store.datasources import UnknownDataSource
 from builder.transactions import SQLTransaction
-from builder.web.api import error_response, json_response
+from builder.web.api import Forbidden, _elapsed_ms, _failed, error_response, json_response
+from builder.web.api import _run as run_on
 from datasources.base import QueryError, QueryInputError
 
 bp = Blueprint("editor_api", __name__, url_prefix="/api/editor")
@@ -111,7 +113,7 @@ def _app_payload(session: Any, who: Principal, app: Any, version: Any) -> dict[s
         "version": version.number,
         "published_version": editing.published_number(session, app),
         "owner": editing.owner_name(session, app),
-        "can_publish": editing.can_publish(who, app),
+        "can_publish": can_manage_app(who, app),
         "source": version.source,
         "doc": doc,
         "problems": [editing.problem_json(p) for p in problems],
@@ -208,7 +210,7 @@ def publish(slug: str) -> Response:
     tc, who = toolcrib(), me()
     with tc.store.session() as session:
         app = editing.find_app(session, slug)
-        if not editing.can_publish(who, app):
+        if not can_manage_app(who, app):
             raise editing.EditError("only an admin or the developer who owns this app may "
                                     "publish it", status=403, code="forbidden")
         before = editing.published_number(session, app)
@@ -302,7 +304,7 @@ def run_preview(slug: str, name: str) -> Response:
         query, query_request = prepare_request(spec, name, parse_run_body(body),
                                                widgets=tc.widgets, settings=tc.settings,
                                                user=who.as_binding_value())
-        trail["detail"]["values"] = audit.redact(query_request.values)
+        trail["detail"]["values"] = audit.redact_query_values(spec, query_request.values)
         return query.datasource, query_request
 
     return _run(who, trail, started, prepare)
@@ -315,18 +317,19 @@ def _run(who: Principal, trail: dict[str, Any], started: float, prepare: Any) ->
         source, query_request = prepare()
         trail["datasource"] = source
         allowlists.check(request.remote_addr, "datasource", source)
-        result = tc.connections.get(source).run(query_request)
+        result = run_on(tc.connections.get(source), query_request)
     except allowlists.AddressNotAllowed as exc:
         trail["detail"]["refused_by"] = exc.level
-        return _failed(who, trail, started, QueryError(str(exc), status=403, code="forbidden"))
+        return _failed(trail, started, who, Forbidden(str(exc)))
     except QueryError as exc:
-        return _failed(who, trail, started, exc)
+        return _failed(trail, started, who, exc)
     except UnknownDataSource:
-        return _failed(who, trail, started, QueryError(
+        # Unlike a published app's (a server misconfiguration, 502), the developer picked it.
+        return _failed(trail, started, who, QueryError(
             f"there is no data source '{trail.get('datasource')}'; pick one an admin has "
             "registered", status=400, code="datasource_missing"))
     except SecretKeyError:
-        return _failed(who, trail, started, QueryError(
+        return _failed(trail, started, who, QueryError(
             "the server cannot read this data source's credentials; ask an admin to check the "
             "secret key", status=500, code="secret_key"))
     except Exception:
@@ -339,16 +342,6 @@ def _run(who: Principal, trail: dict[str, Any], started: float, prepare: Any) ->
     audit.record("query", outcome="ok", who=who, rows=rows, duration_ms=_elapsed_ms(started),
                  **trail)
     return json_response(result.as_json())
-
-
-def _failed(who: Principal, trail: dict[str, Any], started: float, exc: QueryError) -> Response:
-    trail["detail"]["error"] = exc.message
-    audit.record("query", outcome=exc.code, who=who, duration_ms=_elapsed_ms(started), **trail)
-    return error_response(exc.message, exc.status, exc.code)
-
-
-def _elapsed_ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 2)
 
 
 def _short(value: Any, limit: int = 100) -> str | None:

@@ -1,9 +1,9 @@
 /* Toolcrib editor: the event editor — a widget event's list of actions (onClick, onChange...).
  *
  * Each action is one verb (run a query, refresh one, toast, copy, set a widget value, reset,
- * navigate to a page, open a URL) with its target; `run` has its own onSuccess / onError lists,
- * edited the same way (nested). The list is read with get() and written with set(), like every
- * field of the property panel (fields.js).
+ * navigate to a page, open a URL, export a query's rows) with its target; `run` and `export` have
+ * their own onSuccess / onError lists, edited the same way (nested). The list is read with get()
+ * and written with set(), like every field of the property panel (fields.js).
  * Browser: ToolcribEditor.events.
  */
 (function (root) {
@@ -16,7 +16,10 @@
     { verb: "toast", title: "Show message" }, { verb: "copy", title: "Copy text" },
     { verb: "set", title: "Set value" }, { verb: "reset", title: "Reset widget" },
     { verb: "navigate", title: "Go to page" }, { verb: "open", title: "Open URL" },
+    { verb: "export", title: "Export query (CSV)" },
   ];
+  /** Verbs whose value is a query name, and those with onSuccess / onError lists. */
+  var QUERY_VERBS = ["run", "refresh", "export"], BRANCHING = ["run", "export"];
   var TOAST_KINDS = ["info", "success", "error"];
 
   function verbOf(action) {
@@ -29,7 +32,7 @@
     var doc = ctx.doc.doc;
     var queries = Object.keys(doc.queries || {});
     var action = {};
-    if (verb === "run" || verb === "refresh") action[verb] = queries[0] || "";
+    if (QUERY_VERBS.indexOf(verb) >= 0) action[verb] = queries[0] || "";
     else if (verb === "toast") action.toast = "Done";
     else if (verb === "set") { action.set = "widget.value"; action.to = ""; }
     else if (verb === "reset") action.reset = (TE.model.allWidgets(doc)[0] || { widget: { name: "" } }).widget.name;
@@ -75,8 +78,9 @@
     var pages = (doc.pages || []).map(function (p) { return p.name; });
     var body = [];
     var sub = { ctx: ctx, get: spec.get, set: spec.set, key: spec.key, verb: verb };
-    if (verb === "run" || verb === "refresh") {
+    if (QUERY_VERBS.indexOf(verb) >= 0) {
       body.push(choice("Query", queries, action[verb], spec.key + "." + verb, function (v) { actionPart(sub, verb).set(v); }));
+      if (verb === "export") body.push(text(sub, "filename", "File name"));
     } else if (verb === "toast") {
       body.push(text(sub, "toast", "Message"));
       body.push(choice("Kind", TOAST_KINDS, action.kind || "info", spec.key + ".kind", function (v) {
@@ -114,7 +118,7 @@
       ]),
       el("div", { class: "ed-action__body" }, body),
     ]);
-    if (verb === "run") {
+    if (BRANCHING.indexOf(verb) >= 0) {
       ["onSuccess", "onError"].forEach(function (branch) {
         var part = actionPart(sub, branch);
         row.appendChild(el("div", { class: "ed-action__branch ed-action__branch--" + branch }, [

@@ -17,7 +17,7 @@
   var COLUMNS = 12;
   var IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
   var RESERVED = ["current_user", "now", "page", "true", "false", "null"];
-  var TARGET_KEYS = ["run", "refresh"];
+  var TARGET_KEYS = ["run", "refresh", "export"]; // actions whose value is a query name
 
   function clone(value) { return value === undefined ? undefined : JSON.parse(JSON.stringify(value)); }
 
@@ -164,27 +164,27 @@
       next = withPage(next, pageIndex, function (page) { page.widgets.push(copy); });
       created.push(name);
     });
-    renamed.forEach(function (pair) {
-      if (pair[0] && pair[0] !== pair[1]) {
-        created.forEach(function (name) {
-          var found = findWidget(next, name);
-          var rewritten = renameRefs(found.widget, pair[0], pair[1]);
-          next = withWidget(next, name, function (w) {
-            Object.keys(rewritten).forEach(function (k) { if (k !== "name") w[k] = rewritten[k]; });
-          });
+    // All renames at once (through placeholders): one copy's new name may be another's old one
+    // (table1 -> table2 while table2 -> table3), and renaming one after the other would chain.
+    var moves = renamed.filter(function (pair) { return pair[0] && pair[0] !== pair[1]; });
+    if (moves.length) {
+      next = withPage(next, pageIndex, function (page) {
+        page.widgets = page.widgets.map(function (widget) {
+          if (!isObject(widget) || created.indexOf(widget.name) < 0) return widget;
+          var out = widget; // its name is no binding: renameRefs leaves it
+          moves.forEach(function (pair, i) { out = renameRefs(out, pair[0], "__tc_paste" + i + "__"); });
+          moves.forEach(function (pair, i) { out = renameRefs(out, "__tc_paste" + i + "__", pair[1]); });
+          return out;
         });
-      }
-    });
+      });
+    }
     return { doc: next, names: created };
   }
 
   function duplicate(doc, name) {
     var found = findWidget(doc, name);
     if (!found) throw new Error("there is no widget " + name);
-    var at = clampAt(found.widget.at);
-    var copy = clone(found.widget);
-    copy.at = [at[0], at[1], at[2], at[3]];
-    var result = pasteWidgets(doc, found.page, [copy], true);
+    var result = pasteWidgets(doc, found.page, [found.widget], true);
     return { doc: result.doc, name: result.names[0] };
   }
 

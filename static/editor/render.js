@@ -4,19 +4,14 @@
  * (scope.js): a table shows its column headers and the rows of its query's last run in the
  * editor (click one to use it as the table's selected row while you build), a text its value, a
  * button its label... The real widgets run in the preview. Unknown (plugin) types show a box.
- * Browser: ToolcribEditor.render.
+ * Browser: ToolcribEditor.render (needs ToolcribRuntime.util).
  */
 (function (root) {
   "use strict";
   var TE = root.ToolcribEditor = root.ToolcribEditor || {};
   var el = TE.dom.el;
+  var text = root.ToolcribRuntime.util.toText;
   var MAX_ROWS = 30;
-
-  function text(value) {
-    if (value === null || value === undefined) return "";
-    if (typeof value === "object") { try { return JSON.stringify(value); } catch (e) { return String(value); } }
-    return String(value);
-  }
 
   function label(props) {
     return props.label ? el("div", { class: "ed-w__label", text: text(props.label) }) : null;

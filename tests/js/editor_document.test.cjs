@@ -99,6 +99,27 @@ test('duplicate and paste give fresh names below the page and keep references am
   assert.deepEqual(removed, doc);
 });
 
+test('paste renames all at once: a copy taking another copy\'s old name does not chain', () => {
+  const doc = { pages: [{ name: 'main', widgets: [{ name: 'input1', type: 'input', at: [0, 0, 4, 1] }] }] };
+  const copies = [
+    { name: 'input1', type: 'input', at: [0, 0, 4, 1] },
+    { name: 'input2', type: 'input', at: [4, 0, 4, 1] },
+    { name: 'text1', type: 'text', at: [0, 1, 4, 1], text: '<<input1.value>> / <<input2.value>>' },
+  ];
+  const pasted = model.pasteWidgets(doc, 0, copies);
+  assert.deepEqual(pasted.names, ['input2', 'input3', 'text1']);
+  assert.equal(model.findWidget(pasted.doc, 'text1').widget.text, '<<input2.value>> / <<input3.value>>');
+});
+
+test('renaming a query follows export actions too', () => {
+  const doc = { pages: [{ name: 'main', widgets: [{ name: 'b', type: 'button', at: [0, 0, 2, 1],
+    onClick: [{ export: 'getOrders', filename: 'orders.csv' }, { refresh: 'getOrders' }] }] }],
+  queries: { getOrders: { datasource: 'shop', sql: 'SELECT 1' } } };
+  const renamed = model.renameQuery(doc, 'getOrders', 'listOrders');
+  assert.deepEqual(model.findWidget(renamed, 'b').widget.onClick,
+    [{ export: 'listOrders', filename: 'orders.csv' }, { refresh: 'listOrders' }]);
+});
+
 test('queries: add, change, rename, remove', () => {
   let doc = yamltext.parse(EMPTY).doc;
   const added = model.addQuery(doc, 'getOrders', 'shop');
