@@ -52,6 +52,7 @@
     var warned = Object.create(null);
     var fieldErrors = Object.create(null);
     var files = Object.create(null); // fileinput widget -> the File it holds (never in state)
+    var readsOf = Object.create(null); // widget name -> the queries it reads (queriesReadBy)
     var mounted = [];
     var currentPage = null;
     var currentTexts = null; // the URL texts of the shown page's params
@@ -164,13 +165,17 @@
       return match && queries.isPaged(match[1]) ? match[1] : null;
     }
 
+    /** The queries a widget's props read; specs never change, so each is worked out once
+     * (every page shown asks this of every widget of the app, runtime/pages.js loadQueries). */
     function queriesReadBy(spec) {
+      if (readsOf[spec.name]) return readsOf[spec.name];
       var found = [];
       Object.keys(spec.props || {}).forEach(function (key) {
         bindingRoots(bindings, spec.props[key]).forEach(function (name) {
           if (queryNames.indexOf(name) >= 0 && found.indexOf(name) < 0) found.push(name);
         });
       });
+      readsOf[spec.name] = found;
       return found;
     }
 
@@ -259,10 +264,6 @@
       return R.pages.pageNamed(app, name);
     }
 
-    function readsOfSpec(spec) {
-      return queriesReadBy(spec);
-    }
-
     /** A missing or unreadable page parameter, said above the page (queries refuse it too). */
     function showParamProblems(grid, problems) {
       var banner = document.getElementById("tc-page-problem");
@@ -297,8 +298,8 @@
     function showPage(page, texts) {
       var grid = document.getElementById("tc-page");
       var typed = R.pages.typedParams(page, texts);
-      var paramsMoved = currentPage !== page.name || JSON.stringify(currentTexts) !== JSON.stringify(texts);
-      var load = R.pages.loadQueries(app, page, readsOfSpec, !shownBefore);
+      var paramsMoved = currentPage !== page.name || !util.sameJSON(currentTexts, texts);
+      var load = R.pages.loadQueries(app, page, queriesReadBy, !shownBefore);
       unmountAll();
       grid.textContent = "";
       currentPage = page.name;
@@ -329,7 +330,7 @@
       var page = pageNamed(name);
       if (!page) throw new Error(t("unknownPage", { name: name }));
       var texts = R.pages.textsOf(params);
-      if (name === currentPage && JSON.stringify(texts) === JSON.stringify(currentTexts)) return null;
+      if (name === currentPage && util.sameJSON(texts, currentTexts)) return null;
       root.history.pushState({ page: name, params: texts }, "", R.pages.urlFor(app, name, texts));
       return showPage(page, texts);
     }
@@ -344,8 +345,7 @@
       store.subscribe(requestRender);
       root.addEventListener("popstate", function () {
         var where = fromLocation();
-        if (where.page && (where.page.name !== currentPage
-            || JSON.stringify(where.texts) !== JSON.stringify(currentTexts))) {
+        if (where.page && (where.page.name !== currentPage || !util.sameJSON(where.texts, currentTexts))) {
           showPage(where.page, where.texts);
         }
       });

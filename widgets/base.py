@@ -15,6 +15,13 @@ Schema = dict[str, Any]
 
 #: Marks a property whose value may be a ``<<binding>>`` evaluated in the browser.
 BINDABLE = "x-bindable"
+#: Marks a property of a list's items evaluated per table row in the browser, where
+#: ``<<row.column>>`` is that row (``rowStyles[].when``; see ``builder/appspec/scan.py``).
+ROW_SCOPE = "x-row-scope"
+
+#: A colour property: ``#rrggbb`` (the editor offers a colour picker).
+COLOR: Schema = {"type": "string", "format": "color", "pattern": "^#[0-9a-fA-F]{6}$",
+                 "errorMessage": "a colour is #rrggbb"}
 
 
 def bindable(schema: Schema) -> Schema:

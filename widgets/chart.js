@@ -7,26 +7,16 @@
  * buildConfig() is pure and also a CommonJS module (tests/js/stat_chart.test.cjs). */
 (function (root, factory) {
   "use strict";
-  var mod = factory();
-  if (typeof module === "object" && module.exports) module.exports = mod;
+  var node = typeof module === "object" && module.exports;
+  var mod = factory(node ? require("../static/runtime/util.js") : root.ToolcribRuntime.util);
+  if (node) module.exports = mod;
   else if (root.Toolcrib && root.Toolcrib.registerWidget) mod.register(root.Toolcrib, root);
-})(typeof self !== "undefined" ? self : this, function () {
+})(typeof self !== "undefined" ? self : this, function (util) {
   "use strict";
 
   var PALETTE = ["#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#65a30d"];
-  var NUMERIC = /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i;
   var MANY_POINTS = 60; // beyond this, lines are drawn without dots
-
-  function toNumber(value) {
-    if (typeof value === "number") return isFinite(value) ? value : null;
-    if (typeof value === "string" && NUMERIC.test(value)) return Number(value);
-    return null;
-  }
-
-  function toLabel(value) {
-    if (value === null || value === undefined) return "";
-    return typeof value === "object" ? JSON.stringify(value) : String(value);
-  }
+  var toNumber = util.toNumber;
 
   function alpha(hex, a) {
     var n = parseInt(hex.slice(1), 16);
@@ -72,7 +62,7 @@
     var x = typeof props.x === "string" && props.x ? props.x : (rows.length ? Object.keys(rows[0])[0] : null);
     var kind = ["bar", "line", "pie"].indexOf(props.chartType) >= 0 ? props.chartType : "bar";
     var series = seriesOf(props, rows, x);
-    var labels = rows.map(function (r) { return toLabel(x === null ? null : r[x]); });
+    var labels = rows.map(function (r) { return util.toText(x === null ? null : r[x]); });
     var animation = opts.animate === false ? false : { duration: 300 };
     var base = { responsive: true, maintainAspectRatio: false, animation: animation, locale: opts.locale };
 

@@ -1,6 +1,6 @@
 """The chart widget: rows of a query as a bar, line or pie chart (Chart.js, vendored)."""
 
-from widgets.base import WidgetType, bindable
+from widgets.base import COLOR, WidgetType, bindable
 
 SERIES = {
     "type": "object",
@@ -16,9 +16,7 @@ SERIES = {
         "axis": {"enum": ["left", "right"], "default": "left",
                  "description": "right: a second y axis, for numbers of another size "
                                 "(revenue next to order counts)"},
-        "color": {"type": "string", "format": "color", "pattern": "^#[0-9a-fA-F]{6}$",
-                  "errorMessage": "a colour is #rrggbb",
-                  "description": "#rrggbb (default: the next colour of the palette)"},
+        "color": {**COLOR, "description": "#rrggbb (default: the next colour of the palette)"},
     },
 }
 

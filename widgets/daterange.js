@@ -8,12 +8,10 @@
 (function () {
   "use strict";
   var kit = Toolcrib.kit;
-  var zh = /^zh\b/i.test(document.documentElement.lang || "");
-  var TEXT = zh
-    ? { from: "开始日期", to: "结束日期", today: "今天", last7days: "近 7 天", last30days: "近 30 天",
-      thisMonth: "本月" }
-    : { from: "From", to: "To", today: "Today", last7days: "Last 7 days", last30days: "Last 30 days",
-      thisMonth: "This month" };
+  var t = Toolcrib.t;
+  /** Preset name -> its button's message (runtime/util.js MESSAGES). */
+  var PRESETS = { today: "presetToday", last7days: "presetLast7days", last30days: "presetLast30days",
+    thisMonth: "presetThisMonth" };
   var ISO = /^\d{4}-\d{2}-\d{2}$/;
 
   function pad(n) {
@@ -63,8 +61,8 @@
 
     from.type = "date";
     to.type = "date";
-    from.setAttribute("aria-label", TEXT.from);
-    to.setAttribute("aria-label", TEXT.to);
+    from.setAttribute("aria-label", t("dateFrom"));
+    to.setAttribute("aria-label", t("dateTo"));
     dash.setAttribute("aria-hidden", "true");
     box.setAttribute("role", "group");
     [from, dash, to, presetBox].forEach(function (node) { box.appendChild(node); });
@@ -106,8 +104,8 @@
       presetKeys = keys;
       presetBox.textContent = "";
       list.forEach(function (name) {
-        if (!TEXT[name]) return;
-        var button = kit.el("button", "tc-daterange__preset", TEXT[name]);
+        if (!PRESETS[name]) return;
+        var button = kit.el("button", "tc-daterange__preset", t(PRESETS[name]));
         button.type = "button";
         button.dataset.preset = name;
         button.addEventListener("click", function () {

@@ -8,16 +8,9 @@
 (function () {
   "use strict";
   var kit = Toolcrib.kit;
-  var zh = /^zh\b/i.test(document.documentElement.lang || "");
-  var TEXT = zh
-    ? { type: "只能选择 {types} 文件", size: "文件太大：最大 {max}" }
-    : { type: "Choose a {types} file", size: "The file is too big: at most {max}" };
+  var t = Toolcrib.t;
   var DEFAULT_ACCEPT = [".csv", ".xlsx"];
   var DEFAULT_MAX = 5 * 1024 * 1024;
-
-  function say(key, params) {
-    return TEXT[key].replace(/\{(\w+)\}/g, function (all, name) { return params[name]; });
-  }
 
   function humanSize(bytes) {
     if (bytes < 1024) return bytes + " B";
@@ -42,7 +35,6 @@
     box.appendChild(input);
     box.appendChild(info);
     field = kit.field(cell, ctx.name, box);
-    field.control = input;
 
     function accepted() {
       return Array.isArray(props.accept) && props.accept.length ? props.accept : DEFAULT_ACCEPT;
@@ -64,9 +56,9 @@
       var file = input.files && input.files[0] ? input.files[0] : null;
       localError = null;
       if (file && accepted().indexOf(extensionOf(file.name)) < 0) {
-        localError = say("type", { types: accepted().join(" / ") });
+        localError = t("fileType", { types: accepted().join(" / ") });
       } else if (file && file.size > (props.maxSize || DEFAULT_MAX)) {
-        localError = say("size", { max: humanSize(props.maxSize || DEFAULT_MAX) });
+        localError = t("fileTooBig", { max: humanSize(props.maxSize || DEFAULT_MAX) });
       }
       if (localError) {
         input.value = "";

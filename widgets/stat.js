@@ -6,23 +6,17 @@
  * The formatting is pure and also a CommonJS module (tests/js/stat_chart.test.cjs). */
 (function (root, factory) {
   "use strict";
-  var mod = factory();
-  if (typeof module === "object" && module.exports) module.exports = mod;
+  var node = typeof module === "object" && module.exports;
+  var mod = factory(node ? require("../static/runtime/util.js") : root.ToolcribRuntime.util);
+  if (node) module.exports = mod;
   else if (root.Toolcrib && root.Toolcrib.registerWidget) mod.register(root.Toolcrib, root.document);
-})(typeof self !== "undefined" ? self : this, function () {
+})(typeof self !== "undefined" ? self : this, function (util) {
   "use strict";
 
   var TONES = ["neutral", "good", "warning", "danger"];
   var FORMATS = ["number", "currency", "percent", "text"];
-  var NUMERIC = /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i;
   var EMPTY = "—";
-
-  /** A number from a number or a numeric string ("12.50"); null for anything else. */
-  function toNumber(value) {
-    if (typeof value === "number") return isFinite(value) ? value : null;
-    if (typeof value === "string" && NUMERIC.test(value)) return Number(value);
-    return null;
-  }
+  var toNumber = util.toNumber;
 
   function digits(props, fallbackMin, fallbackMax) {
     var d = props.decimals;
@@ -66,7 +60,7 @@
     }
     var n = props.format === "text" ? null : toNumber(value);
     if (n === null) {
-      var text = typeof value === "object" ? JSON.stringify(value) : String(value);
+      var text = util.toText(value);
       return { text: props.format === "text" ? affix(props, text) : text, empty: false };
     }
     return { text: affix(props, formatNumber(n, props, locale)), empty: false };

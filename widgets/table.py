@@ -1,4 +1,4 @@
-from widgets.base import WidgetType, action_list, bindable
+from widgets.base import ROW_SCOPE, WidgetType, action_list, bindable
 
 COLUMN = {
     "type": "object",
@@ -20,8 +20,6 @@ COLUMN = {
     },
 }
 
-#: Marks a property evaluated per row in the browser, where ``<<row.column>>`` is that row.
-ROW_SCOPE = "x-row-scope"
 TONES = ("danger", "warning", "good", "muted")
 
 ROW_STYLE = {
@@ -66,4 +64,6 @@ WIDGET = WidgetType(
         "searchText": {"type": "string"},
     },
     default_size=(8, 8),
+    vendor_scripts=("vendor/tabulator/tabulator.min.js",),
+    vendor_styles=("vendor/tabulator/tabulator.min.css",),
 )

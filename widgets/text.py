@@ -1,4 +1,4 @@
-from widgets.base import WidgetType, bindable
+from widgets.base import COLOR, WidgetType, bindable
 
 WIDGET = WidgetType(
     type="text",
@@ -9,8 +9,7 @@ WIDGET = WidgetType(
         "label": bindable({"type": "string"}),
         "placeholder": {"type": "string", "description": "Shown when the text is empty"},
         "selectable": {"type": "boolean", "default": True},
-        "color": {"type": "string", "format": "color", "pattern": "^#[0-9a-fA-F]{6}$",
-                  "description": "Colour of the text, #rrggbb"},
+        "color": {**COLOR, "description": "Colour of the text, #rrggbb"},
     },
     default_size=(4, 2),
 )

@@ -98,10 +98,7 @@ def claims_row_ref(checker: _Checker, query: dict[str, Any], path: DocPath, sour
                           "(import: {file, columns}), where it is the row being imported",
                     offset=offset + _name_offset(source, ref, 0))
         return True
-    others = sorted({str(r[0]) for r in refs if r[0] != ROW})
-    if others:
-        checker.add(path, f"a binding that reads row cannot also read {', '.join(others)}: "
-                          "use two bindings", offset=offset + _name_offset(source, ref, 0))
+    if not checker.reads_alone(path, source, offset, ref, refs):
         return True
     columns = spec.get("columns") if isinstance(spec.get("columns"), list) else []
     keys = [c["key"] for c in columns if isinstance(c, dict) and isinstance(c.get("key"), str)]

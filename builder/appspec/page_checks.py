@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from builder import bindings
 from builder.appspec.problems import DocPath, did_you_mean
-from builder.appspec.scan import PAGE_NAME, Ref, iter_strings, source_offset
+from builder.appspec.scan import Ref
 
 if TYPE_CHECKING:
     from builder.appspec.semantic import _Checker
@@ -70,40 +69,19 @@ def check_query_page_ref(checker: _Checker, path: DocPath, source: str, offset: 
                           f"<<{source}>> reads{hint}", offset=offset)
 
 
-def check_display_params(checker: _Checker) -> None:
-    """Display bindings of a page that declares parameters read only those."""
-    pages = checker.doc.get("pages")
-    for i, page in enumerate(pages if isinstance(pages, list) else []):
-        if not isinstance(page, dict) or not isinstance(page.get("params"), dict):
-            continue
-        declared = page["params"]
-        widgets = page.get("widgets")
-        for j, widget in enumerate(widgets if isinstance(widgets, list) else []):
-            if not isinstance(widget, dict):
-                continue
-            for key, value in widget.items():
-                if key not in ("name", "type", "at"):
-                    for where, text in iter_strings(value, ("pages", i, "widgets", j, key)):
-                        _check_text(checker, where, text, page.get("name"), declared)
+def check_display_page_ref(checker: _Checker, path: DocPath, offset: int, ref: Ref) -> None:
+    """A display binding on a page that declares parameters reads only those.
 
-
-def _check_text(checker: _Checker, path: DocPath, text: str, page: Any,
-                declared: dict[str, Any]) -> None:
-    if "<<" not in text:
+    ``path`` is where the binding is written: under ``pages[i]`` for a widget's property or
+    action; anywhere else (a query) there is no page to check against.
+    """
+    if len(path) < 2 or path[0] != "pages" or len(ref) < 3 or ref[1] != "params" \
+            or not isinstance(ref[2], str):
         return
-    try:
-        found = bindings.find_bindings(text)
-    except bindings.BindingSyntaxError:
-        return  # reported by semantic.py
-    for binding in found:
-        try:
-            refs = bindings.references(bindings.parse(binding.source))
-        except bindings.BindingSyntaxError:
-            continue
-        for ref in refs:
-            if len(ref) >= 3 and ref[0] == PAGE_NAME and ref[1] == "params" \
-                    and isinstance(ref[2], str) and ref[2] not in declared:
-                checker.add(path, f"page '{page}' has no parameter '{ref[2]}'"
-                                  f"{did_you_mean(ref[2], declared)} (its parameters: "
-                                  f"{', '.join(declared) or 'none'})",
-                            offset=source_offset(text, binding))
+    page = checker.doc["pages"][path[1]]
+    declared = page.get("params")
+    if not isinstance(declared, dict) or ref[2] in declared:
+        return
+    checker.add(path, f"page '{page.get('name')}' has no parameter '{ref[2]}'"
+                      f"{did_you_mean(ref[2], declared)} (its parameters: "
+                      f"{', '.join(declared) or 'none'})", offset=offset)

@@ -14,6 +14,7 @@ from builder.appspec.problems import DocPath
 from builder.appspec.schema import DOCUMENT_KEYS
 from builder.imports import ImportBody, build_import, reads_row
 from builder.transactions import SQLTransaction, build_transaction, reads_steps
+from widgets.base import ROW_SCOPE
 
 #: Filled by the server; the browser cannot forge them.
 SERVER_NAMES = ("current_user", "now")
@@ -24,9 +25,8 @@ PAGE_PROPERTIES = ("name", "title", "params")
 #: Names no widget or query may take: they would shadow a global or a literal.
 RESERVED_NAMES = (*SERVER_NAMES, PAGE_NAME, "true", "false", "null")
 
-#: Marks a widget property evaluated per table row (``rowStyles[].when`` in widgets/table.py);
-#: the names in ROW_LOCALS (``row``: that row's data) are defined there and nowhere else.
-ROW_SCOPE = "x-row-scope"
+#: Names defined only in a property marked ROW_SCOPE (``rowStyles[].when`` in widgets/table.py):
+#: ``row``, that row's data.
 ROW_LOCALS = frozenset({"row"})
 
 Ref = tuple[str | int, ...]
@@ -99,28 +99,35 @@ def read_by_query(ref: Ref) -> tuple[str, str] | str | None:
     return None
 
 
-def analyze_query(query: dict[str, Any]) -> tuple[list[str], list[tuple[str, str]], list[str]]:
-    """(expression sources, (widget, property) refs, server refs) of a *valid* query.
+def _sent_bindings(query: dict[str, Any]) -> Iterator[tuple[str, list[Ref]]]:
+    """(source, references) of each binding of a *valid* query whose values the browser sends.
 
-    A transaction step's binding that reads ``steps`` is left out: the data source evaluates it
-    between steps (``builder/transactions.py``); the browser never sends it.
+    Left out: a transaction step's binding that reads ``steps`` (the data source evaluates it
+    between steps, ``builder/transactions.py``) and an import's ``<<row.KEY>>`` (evaluated per
+    row of the file).
     """
-    sources: list[str] = []
-    refs: list[tuple[str, str]] = []
-    server: list[str] = []
     for _path, text in body_strings(query, ()):
         for found in bindings.find_bindings(text):
             source = found.source.strip()
             if reads_steps(source) or ("import" in query and reads_row(source)):
                 continue
-            if source not in sources:
-                sources.append(source)
-            for ref in bindings.references(source):
-                read = read_by_query(ref)
-                if isinstance(read, tuple) and read not in refs:
-                    refs.append(read)
-                elif isinstance(read, str) and read not in server:
-                    server.append(read)
+            yield source, bindings.references(source)
+
+
+def analyze_query(query: dict[str, Any]) -> tuple[list[str], list[tuple[str, str]], list[str]]:
+    """(expression sources, (widget, property) refs, server refs) of a *valid* query."""
+    sources: list[str] = []
+    refs: list[tuple[str, str]] = []
+    server: list[str] = []
+    for source, found in _sent_bindings(query):
+        if source not in sources:
+            sources.append(source)
+        for ref in found:
+            read = read_by_query(ref)
+            if isinstance(read, tuple) and read not in refs:
+                refs.append(read)
+            elif isinstance(read, str) and read not in server:
+                server.append(read)
     return sources, refs, server
 
 
@@ -131,12 +138,9 @@ def page_params_read(query: dict[str, Any]) -> list[str]:
     the type the named page declares before binding it (``builder/page_params.py``).
     """
     names: list[str] = []
-    for _path, text in body_strings(query, ()):
-        for found in bindings.find_bindings(text):
-            if reads_steps(found.source.strip()):
-                continue
-            for ref in bindings.references(found.source.strip()):
-                if len(ref) >= 3 and ref[0] == PAGE_NAME and ref[1] == "params" \
-                        and isinstance(ref[2], str) and ref[2] not in names:
-                    names.append(ref[2])
+    for _source, found in _sent_bindings(query):
+        for ref in found:
+            if len(ref) >= 3 and ref[0] == PAGE_NAME and ref[1] == "params" \
+                    and isinstance(ref[2], str) and ref[2] not in names:
+                names.append(ref[2])
     return names

@@ -14,10 +14,7 @@ from builder.appspec.action_checks import ActionChecks
 from builder.appspec.cycles import find_cycles
 from builder.appspec.import_checks import check_import, claims_row_ref
 from builder.appspec.loader import SourceMap
-from builder.appspec.page_checks import (
-    check_display_params,
-    check_query_page_ref,
-)
+from builder.appspec.page_checks import check_display_page_ref, check_query_page_ref
 from builder.appspec.problems import DocPath, Problem, article, did_you_mean, format_path
 from builder.appspec.scan import (
     CURRENT_USER_PROPERTIES,
@@ -56,7 +53,6 @@ def check_semantics(doc: Any, smap: SourceMap, *, widgets: Registry[WidgetType],
     checker.check_widgets()
     checker.check_queries(datasource_names)
     checker.check_cycles()
-    check_display_params(checker)
     return checker.problems
 
 
@@ -250,9 +246,12 @@ class _Checker(ActionChecks):
                 f"{did_you_mean(prop, QUERY_PROPERTIES)} (a query has "
                 f"{', '.join(QUERY_PROPERTIES)})")
         if root == PAGE_NAME:
-            return prop is None or prop in PAGE_PROPERTIES or self.bad_prop(
-                path, source, offset, ref, f"page has no property '{prop}'"
-                f"{did_you_mean(prop, PAGE_PROPERTIES)} (it has {', '.join(PAGE_PROPERTIES)})")
+            if prop is not None and prop not in PAGE_PROPERTIES:
+                return self.bad_prop(path, source, offset, ref, f"page has no property '{prop}'"
+                                     f"{did_you_mean(prop, PAGE_PROPERTIES)} (it has "
+                                     f"{', '.join(PAGE_PROPERTIES)})")
+            check_display_page_ref(self, path, offset, ref)
+            return True
         if root in SERVER_NAMES:
             return root != "current_user" or prop is None or prop in CURRENT_USER_PROPERTIES \
                 or self.bad_prop(path, source, offset, ref, f"current_user has no '{prop}'"
@@ -270,6 +269,17 @@ class _Checker(ActionChecks):
     def bad_prop(self, path: DocPath, source: str, offset: int, ref: Ref, message: str) -> bool:
         self.add(path, message, offset=offset + _name_offset(source, ref, 1))
         return False
+
+    def reads_alone(self, path: DocPath, source: str, offset: int, ref: Ref, refs: list[Ref],
+                    why: str = "") -> bool:
+        """A binding that reads ``ref[0]`` (``steps``, ``row``) reads nothing else; reports if not.
+
+        ``why``: the reason, before "use two bindings"."""
+        others = sorted({str(r[0]) for r in refs if r[0] != ref[0]})
+        if others:
+            self.add(path, f"a binding that reads {ref[0]} cannot also read {', '.join(others)}: "
+                           f"{why}use two bindings", offset=offset + _name_offset(source, ref, 0))
+        return not others
 
     def check_query_ref(self, path: DocPath, source: str, offset: int, ref: Ref) -> None:
         """Queries run on the server: they may read widget state and server names only."""

@@ -62,11 +62,8 @@ def claims_step_ref(checker: _Checker, query: dict[str, Any], path: DocPath, sou
                           "step reads an earlier named step (<<steps.NAME.lastId>>)",
                     offset=offset + _name_offset(source, ref, 0))
         return True
-    others = sorted({str(r[0]) for r in refs if r[0] != STEPS})
-    if others:
-        checker.add(path, f"a binding that reads steps cannot also read {', '.join(others)}: "
-                          "the steps' values are known only on the server, between steps; use "
-                          "two bindings", offset=offset + _name_offset(source, ref, 0))
+    if not checker.reads_alone(path, source, offset, ref, refs, "the steps' values are known "
+                               "only on the server, between steps; "):
         return True
     index = int(path[-2])
     earlier = _earlier_names(query, index)

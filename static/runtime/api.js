@@ -53,6 +53,14 @@
       response.status);
   }
 
+  /** The result of a successful answer (run or import); its body must be a JSON object. */
+  function resultOf(response, json, t) {
+    if (!json || typeof json !== "object") {
+      throw QueryFailure(t("badResponse"), "bad_response", response.status);
+    }
+    return normalizeResult(json);
+  }
+
   /**
    * A client for one app.
    *   options.runUrl: "/api/apps/<slug>/queries/{name}/run"
@@ -70,12 +78,17 @@
       return options.runUrl.replace("{name}", encodeURIComponent(name));
     }
 
-    function headersFor(accept) {
-      return Object.assign({
-        "Content-Type": "application/json",
+    /** Request headers; a JSON body unless `multipart` (the browser then sets the boundary). */
+    function headersFor(accept, multipart) {
+      return Object.assign(multipart ? {} : { "Content-Type": "application/json" }, {
         Accept: accept,
         "X-Requested-With": "toolcrib",
       }, options.headers ? options.headers() : {});
+    }
+
+    /** The URL of the query's run URL with its last segment replaced (`/export`, `/import`). */
+    function siblingUrl(name, last) {
+      return options.runUrl.replace(/\/run$/, "/" + last).replace("{name}", encodeURIComponent(name));
     }
 
     function run(name, body) {
@@ -90,10 +103,7 @@
       }).then(function (response) {
         return readJSON(response).then(function (json) {
           if (!response.ok) throw failureFrom(response, json, t);
-          if (!json || typeof json !== "object") {
-            throw QueryFailure(t("badResponse"), "bad_response", response.status);
-          }
-          return normalizeResult(json);
+          return resultOf(response, json, t);
         });
       }, function (err) {
         if (err && err.name === "AbortError") throw QueryFailure(t("timeout"), "timeout", 0);
@@ -105,8 +115,8 @@
 
     /** The export URL: options.exportUrl, else the run URL ending in /export. */
     function exportUrlFor(name) {
-      var url = options.exportUrl || options.runUrl.replace(/\/run$/, "/export");
-      return url.replace("{name}", encodeURIComponent(name));
+      return options.exportUrl ? options.exportUrl.replace("{name}", encodeURIComponent(name))
+        : siblingUrl(name, "export");
     }
 
     /**
@@ -138,14 +148,12 @@
      * ending in /import. A refusal with a report of bad rows rejects with err.data = the rows.
      */
     function upload(name, file, body) {
-      var url = options.runUrl.replace(/\/run$/, "/import").replace("{name}", encodeURIComponent(name));
       var form = new FormData();
       form.append("body", JSON.stringify(body));
       form.append("file", file, file.name);
-      var headers = Object.assign({ Accept: "application/json", "X-Requested-With": "toolcrib" },
-        options.headers ? options.headers() : {});
-      return fetchFn(url, {
-        method: "POST", credentials: "same-origin", headers: headers, body: form,
+      return fetchFn(siblingUrl(name, "import"), {
+        method: "POST", credentials: "same-origin", headers: headersFor("application/json", true),
+        body: form,
       }).then(function (response) {
         return readJSON(response).then(function (json) {
           if (!response.ok) {
@@ -153,10 +161,7 @@
             if (json && Array.isArray(json.problems)) err.data = json.problems;
             throw err;
           }
-          if (!json || typeof json !== "object") {
-            throw QueryFailure(t("badResponse"), "bad_response", response.status);
-          }
-          return normalizeResult(json);
+          return resultOf(response, json, t);
         });
       }, function () {
         throw QueryFailure(t("unreachable"), "network", 0);

@@ -31,6 +31,15 @@
     return false;
   }
 
+  var NUMERIC = /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i;
+
+  /** A number from a number or a numeric text ("12.50", as SQL DECIMALs arrive); else null. */
+  function toNumber(value) {
+    if (typeof value === "number") return isFinite(value) ? value : null;
+    if (typeof value === "string" && NUMERIC.test(value)) return Number(value);
+    return null;
+  }
+
   /** Display text of any value: null/undefined become "", objects become JSON. */
   function toText(value) {
     if (value === null || value === undefined) return "";
@@ -83,6 +92,11 @@
       copyEmpty: "Nothing to copy",
       exportBroken: "The download broke off; try again",
       fileMissing: "Choose a file first",
+      fileType: "Choose a {types} file",
+      fileTooBig: "The file is too big: at most {max}",
+      dateFrom: "From", dateTo: "To",
+      presetToday: "Today", presetLast7days: "Last 7 days", presetLast30days: "Last 30 days",
+      presetThisMonth: "This month",
       copyFailed: "Could not copy to the clipboard",
       badUrl: "This link cannot be opened",
       unknownPage: "There is no page named {name}",
@@ -115,6 +129,11 @@
       copyEmpty: "没有可复制的内容",
       exportBroken: "下载中断，请重试",
       fileMissing: "请先选择文件",
+      fileType: "只能选择 {types} 文件",
+      fileTooBig: "文件太大：最大 {max}",
+      dateFrom: "开始日期", dateTo: "结束日期",
+      presetToday: "今天", presetLast7days: "近 7 天", presetLast30days: "近 30 天",
+      presetThisMonth: "本月",
       copyFailed: "复制失败，请手动复制",
       badUrl: "不允许打开此链接",
       unknownPage: "没有名为 {name} 的页面",
@@ -183,6 +202,7 @@
     formatDate: formatDate,
     sameJSON: sameJSON,
     isBlank: isBlank,
+    toNumber: toNumber,
     toText: toText,
     safeUrl: safeUrl,
     getPath: getPath,
