@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from statistics import median
 
 from bench.procs import Server
-from bench.workloads import JSON
+from bench.workloads import api_headers
 
 PATH = "/api/apps/bench-big/queries/allOrders/run"
 SIZE = 50
@@ -70,7 +70,7 @@ def cases(rows: int) -> list[Case]:
 def _post(server: Server, token: str | None, page: dict[str, object],
           total: bool) -> tuple[int, float, dict[str, object]]:
     body = {"state": {}, "page": {"size": SIZE, **page, **({} if total else {"total": False})}}
-    headers = {"Content-Type": JSON, **({"Authorization": f"Bearer {token}"} if token else {})}
+    headers = api_headers(token)
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
     try:
         started = time.perf_counter()

@@ -9,14 +9,13 @@ version 2 with the winner's tracking number. Anything else is reported as a fail
 from __future__ import annotations
 
 import http.client
-import json
 import threading
 from collections import Counter
 from dataclasses import dataclass
 
 from bench import data
 from bench.procs import Server
-from bench.workloads import JSON
+from bench.workloads import api_headers, update_body
 
 PATH = "/api/apps/order-shipping/queries/updateOrder/run"
 
@@ -39,15 +38,8 @@ class Outcome:
         return self.consistent and self.statuses == expected
 
 
-def _body(row_id: int, number: str) -> str:
-    return json.dumps({"state": {
-        "ordersTable": {"selectedRow": {"id": row_id, "version": 1}},
-        "shippingCompany": {"value": "SF"},
-        "shippingNumberInput": {"value": number}}})
-
-
 def _fire(server: Server, token: str | None, calls: list[tuple[int, str]]) -> list[int]:
-    headers = {"Content-Type": JSON, **({"Authorization": f"Bearer {token}"} if token else {})}
+    headers = api_headers(token)
     barrier = threading.Barrier(len(calls))
     statuses = [0] * len(calls)
 
@@ -56,7 +48,8 @@ def _fire(server: Server, token: str | None, calls: list[tuple[int, str]]) -> li
         try:
             conn.connect()
             barrier.wait(timeout=30)
-            conn.request("POST", PATH, body=_body(row_id, number), headers=headers)
+            conn.request("POST", PATH, body=update_body("toolcrib", row_id, number=number),
+                         headers=headers)
             resp = conn.getresponse()
             resp.read()
             statuses[i] = resp.status

@@ -12,7 +12,7 @@ from pathlib import Path
 from bench import servers
 from bench.instance import ROOT, Instance
 from bench.procs import Memory, Server
-from bench.workloads import JSON, page_body
+from bench.workloads import api_headers, page_body
 
 RUN_PATH = "/api/apps/order-shipping/queries/getOrders/run"
 
@@ -26,7 +26,7 @@ class ColdStart:
 
 
 def first_page(server: Server, token: str | None, timeout: float = 30.0) -> bool:
-    headers = {"Content-Type": JSON, **({"Authorization": f"Bearer {token}"} if token else {})}
+    headers = api_headers(token)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)

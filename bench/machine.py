@@ -47,7 +47,7 @@ def commit(rev: str) -> str:
 
 def describe(backends: tuple[str, ...]) -> dict[str, str]:
     mem_kb = int(_first("/proc/meminfo", "MemTotal").split()[0])
-    commit = _run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
+    head = commit("HEAD")
     dirty = _run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"])
     info = {
         "CPU": _first("/proc/cpuinfo", "model name"),
@@ -61,7 +61,7 @@ def describe(backends: tuple[str, ...]) -> dict[str, str]:
             _version(d) for d in ("flask", "sqlalchemy", "gunicorn")),
         "wrk": _run(["wrk", "-v"]).split(" [")[0] if shutil.which("wrk") else "-",
         "Datasette": _run([str(datasette_path()), "--version"]) if datasette_path() else "-",
-        "checkout": f"{commit}{' + uncommitted changes' if dirty not in ('', '-') else ''}",
+        "checkout": f"{head}{' + uncommitted changes' if dirty not in ('', '-') else ''}",
     }
     for kind, label in (("postgresql", "PostgreSQL"), ("mysql", "MariaDB")):
         if kind in backends and data.server_reachable(kind):

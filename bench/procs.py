@@ -122,9 +122,6 @@ class Server:
     def pids(self) -> list[int]:
         return [self.proc.pid, *children(self.proc.pid)]
 
-    def worker_pids(self) -> list[int]:
-        return children(self.proc.pid) or [self.proc.pid]
-
     def cpu_seconds(self) -> float:
         return cpu_seconds(self.pids())
 

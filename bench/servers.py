@@ -12,7 +12,6 @@ from bench.instance import ROOT, Instance
 from bench.procs import Server
 
 VENV = Path(__file__).with_name(".venv")
-BASELINE_WORKERS = 2
 
 
 def toolcrib(inst: Instance, log_dir: Path, name: str = "toolcrib") -> Server:

@@ -24,7 +24,6 @@ from bench import statements
 FLAGSHIP = "order-shipping"
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
-READS = ("read", "read_nototal")
 
 
 def stride_for(rows: int) -> int:
@@ -46,12 +45,18 @@ def tracking(row_id: int) -> str:
     return f"SF{row_id:012d}"
 
 
-def update_body(style: str, row_id: int, version: int = 1) -> str:
+def api_headers(token: str | None) -> dict[str, str]:
+    """A JSON request to Toolcrib's run API, with the bench operator's token when there is one."""
+    return {"Content-Type": JSON, **({"Authorization": f"Bearer {token}"} if token else {})}
+
+
+def update_body(style: str, row_id: int, version: int = 1, number: str | None = None) -> str:
     if style == "toolcrib":
         return json.dumps({"state": {
             "ordersTable": {"selectedRow": {"id": row_id, "version": version}},
             "shippingCompany": {"value": "SF"},
-            "shippingNumberInput": {"value": tracking(row_id)}}}, separators=(",", ":"))
+            "shippingNumberInput": {"value": number or tracking(row_id)}}},
+            separators=(",", ":"))
     if style == "flask":
         return json.dumps({"company": "SF", "num": tracking(row_id), "id": row_id,
                            "version": version}, separators=(",", ":"))
@@ -82,7 +87,7 @@ def page_body(*, total: bool, number: int = 1, size: int = statements.PAGE_SIZE,
 
 
 def toolcrib(name: str, rows: int, token: str | None) -> Workload:
-    headers = {"Content-Type": JSON, **({"Authorization": f"Bearer {token}"} if token else {})}
+    headers = api_headers(token)
     if name == "write":
         return Workload("toolcrib", name, "POST",
                         f"/api/apps/{FLAGSHIP}/queries/updateOrder/run", headers,

@@ -147,6 +147,17 @@ def seed_orders(url: str, rows: list[dict[str, Any]] | None = None) -> list[dict
     return rows
 
 
+def run_sql(url: str, statement: str, **params: Any) -> list[Any]:
+    """Run one statement on the database at ``url`` in its own transaction; its rows, if any."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(text(statement), params)
+            return list(result) if result.returns_rows else []
+    finally:
+        engine.dispose()
+
+
 def fetch_orders(url: str) -> list[dict[str, Any]]:
     """Every order, by id, as plain dicts (to compare a table before and after)."""
     engine = create_engine(url)

@@ -1,4 +1,5 @@
-"""A throwaway demo instance with the inventory and dashboard apps, for tests that write."""
+"""A throwaway demo instance with a few bundled apps (by default the inventory and dashboard
+apps), for tests that write."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from builder import create_app
 from builder.config import PROJECT_ROOT
-from tests.auth_helpers import DEMO_ADMIN_PASSWORD, DEMO_OPERATOR_PASSWORD
+from tests.conftest import make_demo_app
 
 #: The bundled apps such an instance imports: the two under test and the flagship (the demo
 #: grants it to the operator it creates). Only these, so a test does not depend on the other
@@ -17,19 +17,14 @@ from tests.auth_helpers import DEMO_ADMIN_PASSWORD, DEMO_OPERATOR_PASSWORD
 REPORT_APPS = ("inventory.yaml", "dashboard.yaml", "order_shipping.yaml")
 
 
-def report_instance(root: Path, *, orders: int = 300) -> tuple[Flask, str]:
-    """Set up the demo (``orders`` orders) in ``root``; returns the app and the shop's URL."""
-    from builder.demo.setup import set_up_demo
-
+def report_instance(root: Path, *, orders: int = 300,
+                    bundled: tuple[str, ...] = REPORT_APPS) -> tuple[Flask, str]:
+    """Set up the demo (``orders`` orders) in ``root`` with the ``bundled`` apps of apps/ only;
+    returns the app and the shop's URL."""
     apps = root / "apps"
     apps.mkdir(parents=True)
-    for name in REPORT_APPS:
+    for name in bundled:
         shutil.copy(PROJECT_ROOT / "apps" / name, apps / name)
     instance = root / "instance"
-    app = create_app({"instance_path": instance, "apps_path": apps,
-                      "database_url": f"sqlite:///{instance / 'toolcrib.db'}"})
-    tc = app.extensions["toolcrib"]
-    tc.store.upgrade()
-    list(set_up_demo(tc, orders=orders, admin_password=DEMO_ADMIN_PASSWORD,
-                     operator_password=DEMO_OPERATOR_PASSWORD))
+    app = make_demo_app(instance, orders=orders, apps_path=apps)
     return app, f"sqlite:///{instance / 'shop.db'}"

@@ -17,7 +17,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, select
 
-from builder import create_app
 from builder.cli import main
 from builder.security import allowlists
 from builder.security.allowlists import AllowlistError
@@ -29,7 +28,7 @@ from tests.auth_helpers import (
     bearer,
     token_for,
 )
-from tests.conftest import make_toolcrib_app
+from tests.conftest import make_demo_app
 
 FLAGSHIP = "order-shipping"
 TITLE = "订单发货"
@@ -38,31 +37,10 @@ PAGE = {"state": {}, "page": {"size": 5, "number": 1}}
 OUTSIDE_V4, OUTSIDE_V6 = "192.0.2.10", "2001:db9::10"
 
 
-def _demo(instance: Path, **config: Any) -> Flask:
-    from builder.demo.setup import set_up_demo
-
-    if config:
-        flask_app = create_app({"instance_path": instance,
-                                "database_url": f"sqlite:///{instance / 'toolcrib.db'}", **config})
-        flask_app.extensions["toolcrib"].store.upgrade()
-    else:
-        flask_app = make_toolcrib_app(instance)
-    list(set_up_demo(flask_app.extensions["toolcrib"], orders=30,
-                     admin_password=DEMO_ADMIN_PASSWORD, operator_password=DEMO_OPERATOR_PASSWORD))
-    return flask_app
-
-
-@pytest.fixture
-def shop_app(tmp_path: Path) -> Iterator[Flask]:
-    flask_app = _demo(tmp_path / "instance")
-    yield flask_app
-    flask_app.extensions["toolcrib"].close()
-
-
 @pytest.fixture
 def proxied_app(tmp_path: Path) -> Iterator[Flask]:
     """The demo behind one trusted reverse proxy (TOOLCRIB_TRUSTED_PROXIES=1)."""
-    flask_app = _demo(tmp_path / "instance", trusted_proxies=1)
+    flask_app = make_demo_app(tmp_path / "instance", trusted_proxies=1)
     yield flask_app
     flask_app.extensions["toolcrib"].close()
 
@@ -487,7 +465,7 @@ def cli_instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fl
     monkeypatch.setenv("TOOLCRIB_INSTANCE_PATH", str(instance))
     monkeypatch.delenv("TOOLCRIB_DATABASE_URL", raising=False)
     monkeypatch.delenv("TOOLCRIB_SECRET_KEY", raising=False)
-    flask_app = _demo(instance)
+    flask_app = make_demo_app(instance)
     yield flask_app
     flask_app.extensions["toolcrib"].close()
 

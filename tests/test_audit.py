@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -62,17 +61,6 @@ queries:
         AND customer_name <> <<noteInput.value>>
         AND customer_name <> <<noteInput.value || pinInput.value>>
 """
-
-
-@pytest.fixture
-def shop_app(tmp_path: Path) -> Iterator[Flask]:
-    from builder.demo.setup import set_up_demo
-
-    flask_app = make_toolcrib_app(tmp_path / "instance")
-    list(set_up_demo(flask_app.extensions["toolcrib"], orders=30,
-                     admin_password=DEMO_ADMIN_PASSWORD, operator_password=DEMO_OPERATOR_PASSWORD))
-    yield flask_app
-    flask_app.extensions["toolcrib"].close()
 
 
 @pytest.fixture

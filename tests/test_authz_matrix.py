@@ -38,7 +38,7 @@ from builder.store.models import AppRecord
 from builder.store.people_models import ApiToken, AppGrant, Group, GroupMember, User
 from builder.store.policy_models import AuditEvent
 from tests.auth_helpers import DEMO_ADMIN_PASSWORD, DEMO_OPERATOR_PASSWORD, bearer, ensure_user
-from tests.conftest import make_toolcrib_app
+from tests.conftest import make_demo_app
 
 FLAGSHIP = "order-shipping"
 OTHER = "other-shop"
@@ -173,13 +173,9 @@ def _draft_source(flagship: str) -> str:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from builder.demo.setup import set_up_demo
-
     instance = tmp_path_factory.mktemp("authz") / "instance"
-    app = make_toolcrib_app(instance)
+    app = make_demo_app(instance, orders=60)
     tc = app.extensions["toolcrib"]
-    list(set_up_demo(tc, orders=60, admin_password=DEMO_ADMIN_PASSWORD,
-                     operator_password=DEMO_OPERATOR_PASSWORD))
     ids: dict[str, int] = {}
     for name, role in (("ops2", "operator"), ("dev", "developer"), ("gone", "operator"),
                        ("target", "operator"), ("bystander", "operator"),

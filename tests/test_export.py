@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 import widgets
 from builder import appspec
@@ -27,7 +27,8 @@ from tests.auth_helpers import (
     ensure_user,
     token_for,
 )
-from tests.conftest import make_toolcrib_app
+from tests.conftest import make_demo_app
+from tests.dbservers import run_sql
 from tests.export_app import SLUG, SOURCE, publish_export_app
 
 ORDERS = 2600  # more than one fetch batch (1000) and far more than a page
@@ -43,13 +44,7 @@ class World:
     ops: SessionClient
 
     def shop(self, sql: str, **params: Any) -> list[Any]:
-        engine = create_engine(self.shop_url)
-        try:
-            with engine.begin() as conn:
-                result = conn.execute(text(sql), params)
-                return list(result) if result.returns_rows else []
-        finally:
-            engine.dispose()
+        return run_sql(self.shop_url, sql, **params)
 
     def audits(self) -> list[AuditEvent]:
         with self.app.extensions["toolcrib"].store.session() as session:
@@ -59,13 +54,9 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from builder.demo.setup import set_up_demo
-
     instance = tmp_path_factory.mktemp("export") / "instance"
-    app = make_toolcrib_app(instance)
+    app = make_demo_app(instance, orders=ORDERS)
     tc = app.extensions["toolcrib"]
-    list(set_up_demo(tc, orders=ORDERS, admin_password=DEMO_ADMIN_PASSWORD,
-                     operator_password=DEMO_OPERATOR_PASSWORD))
     publish_export_app(app)
     ensure_user(app, "ops2", "operator", "password-123")
     yield World(app, f"sqlite:///{instance / 'shop.db'}",

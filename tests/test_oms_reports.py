@@ -18,13 +18,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, text
 
 from builder.appspec import AppSpec, load_app
 from builder.config import PROJECT_ROOT
 from builder.demo.shop_schema import STATUS_LABELS
 from tests.auth_helpers import bearer, token_for
 from tests.conftest import Demo
+from tests.dbservers import run_sql
 from tests.report_apps import report_instance
 from widgets import build_registry
 
@@ -61,13 +61,7 @@ class Shop:
         return response.get_json()
 
     def sql(self, statement: str, **params: Any) -> list[Any]:
-        engine = create_engine(self.shop_url)
-        try:
-            with engine.begin() as conn:
-                result = conn.execute(text(statement), params)
-                return list(result) if result.returns_rows else []
-        finally:
-            engine.dispose()
+        return run_sql(self.shop_url, statement, **params)
 
 
 @pytest.fixture(scope="module")

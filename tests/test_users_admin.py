@@ -10,7 +10,6 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,18 +36,6 @@ from tests.conftest import make_toolcrib_app
 FLAGSHIP = "order-shipping"
 RUN = f"/api/apps/{FLAGSHIP}/queries/getOrders/run"
 PAGE = {"state": {}, "page": {"size": 5, "number": 1}}
-
-
-@pytest.fixture
-def shop_app(tmp_path: Path) -> Iterator[Flask]:
-    """A small demo: the shop data source, the flagship app, `admin` and `ops` (granted it)."""
-    from builder.demo.setup import set_up_demo
-
-    flask_app = make_toolcrib_app(tmp_path / "instance")
-    list(set_up_demo(flask_app.extensions["toolcrib"], orders=30,
-                     admin_password=DEMO_ADMIN_PASSWORD, operator_password=DEMO_OPERATOR_PASSWORD))
-    yield flask_app
-    flask_app.extensions["toolcrib"].close()
 
 
 @pytest.fixture

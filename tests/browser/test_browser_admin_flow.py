@@ -11,7 +11,6 @@ written to tests/artifacts/browser/admin-flow-*.png.
 from __future__ import annotations
 
 import re
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,7 +23,6 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
-from werkzeug.serving import make_server
 
 from builder.config import PROJECT_ROOT
 from builder.demo.seed import seed_shop
@@ -33,7 +31,7 @@ from builder.store import apps as app_records
 from builder.store.policy_models import AuditEvent
 from tests.auth_helpers import ensure_user
 from tests.browser.signin import sign_in
-from tests.conftest import make_toolcrib_app
+from tests.conftest import make_toolcrib_app, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -92,12 +90,8 @@ def fresh(tmp_path: Path) -> Iterator[Fresh]:
         assert tc.connections is not None
     ensure_user(flask_app, ADMIN, "admin", ADMIN_PASSWORD)
     ensure_user(flask_app, OPERATOR, "operator", OPERATOR_PASSWORD)
-    server = make_server("127.0.0.1", 0, flask_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Fresh(f"http://127.0.0.1:{server.server_port}", flask_app)
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(flask_app) as url:
+        yield Fresh(url, flask_app)
     tc.close()
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,12 +17,11 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import create_engine, text
-from werkzeug.serving import make_server
 
-from tests.auth_helpers import DEMO_ADMIN_PASSWORD, DEMO_OPERATOR_PASSWORD
+from tests.auth_helpers import DEMO_OPERATOR_PASSWORD
 from tests.browser.signin import sign_in
-from tests.conftest import make_toolcrib_app
+from tests.conftest import make_demo_app, serving
+from tests.dbservers import run_sql
 from tests.export_app import SLUG, SOURCE, publish_export_app
 
 pytestmark = pytest.mark.browser
@@ -38,37 +36,21 @@ class Site:
         self.threshold = threshold
 
     def shop(self, sql: str, **params: Any) -> list[Any]:
-        engine = create_engine(self.shop_url)
-        try:
-            with engine.connect() as conn:
-                return list(conn.execute(text(sql), params))
-        finally:
-            engine.dispose()
+        return run_sql(self.shop_url, sql, **params)
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    from builder.demo.setup import set_up_demo
-
     instance = tmp_path_factory.mktemp("daterange") / "instance"
-    app = make_toolcrib_app(instance)
+    app = make_demo_app(instance, orders=300)
     tc = app.extensions["toolcrib"]
-    list(set_up_demo(tc, orders=300, admin_password=DEMO_ADMIN_PASSWORD,
-                     operator_password=DEMO_OPERATOR_PASSWORD))
     shop_url = f"sqlite:///{instance / 'shop.db'}"
-    engine = create_engine(shop_url)
-    with engine.connect() as conn:
-        amounts = sorted(float(a) for (a,) in conn.execute(text("SELECT amount FROM orders")))
-    engine.dispose()
+    amounts = sorted(float(a) for (a,) in run_sql(shop_url, "SELECT amount FROM orders"))
     threshold = amounts[len(amounts) // 2]  # about half the rows are "danger"
     publish_export_app(app, source=SOURCE.replace("row.amount >= 500",
                                                   f"row.amount >= {threshold}"))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Site(f"http://127.0.0.1:{server.server_port}", shop_url, threshold)
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as url:
+        yield Site(url, shop_url, threshold)
     tc.close()
 
 

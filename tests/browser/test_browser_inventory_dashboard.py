@@ -11,7 +11,6 @@ computes from the same rows. Screenshots: tests/artifacts/browser/inventory-*.pn
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -21,12 +20,12 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
-from sqlalchemy import create_engine, text
-from werkzeug.serving import make_server
 
 from builder.demo.shop_schema import STATUS_LABELS
 from tests.auth_helpers import DEMO_OPERATOR_PASSWORD
 from tests.browser.signin import sign_in
+from tests.conftest import serving
+from tests.dbservers import run_sql
 from tests.report_apps import report_instance
 
 pytestmark = pytest.mark.browser
@@ -42,29 +41,19 @@ class Site:
         self.shop_url = shop_url
 
     def sql(self, statement: str, **params: Any) -> list[Any]:
-        engine = create_engine(self.shop_url)
-        try:
-            with engine.begin() as conn:
-                result = conn.execute(text(statement), params)
-                return list(result) if result.returns_rows else []
-        finally:
-            engine.dispose()
+        return run_sql(self.shop_url, statement, **params)
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     app, shop_url = report_instance(tmp_path_factory.mktemp("inventory_dashboard"))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    site = Site(f"http://127.0.0.1:{server.server_port}", shop_url)
-    # One SKU out of stock (a red row), and returning customers (the seed gives every order
-    # its own phone, so the repeat rate would be 0).
-    site.sql("UPDATE products SET stock = 0 WHERE sku = 'KB-87'")
-    site.sql("UPDATE orders SET phone = '1390000' || (id % 13) WHERE id % 2 = 0")
-    yield site
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as url:
+        site = Site(url, shop_url)
+        # One SKU out of stock (a red row), and returning customers (the seed gives every order
+        # its own phone, so the repeat rate would be 0).
+        site.sql("UPDATE products SET stock = 0 WHERE sku = 'KB-87'")
+        site.sql("UPDATE orders SET phone = '1390000' || (id % 13) WHERE id % 2 = 0")
+        yield site
     app.extensions["toolcrib"].close()
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,18 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Locator, Page, Request, Route, expect
-from werkzeug.serving import make_server
+from playwright.sync_api import BrowserContext, Page, Route, expect
 
-from tests.auth_helpers import DEMO_OPERATOR_PASSWORD
-from tests.browser.signin import sign_in
+from tests.browser.ops_page import HEADERS, PAGE_SIZE, OpsPage
+from tests.conftest import serving
 from tests.mongoserver import MongoDemo, make_mongo_demo
 
 pytestmark = pytest.mark.browser
 
 APP_PATH = "/apps/order-shipping-mongo"
-HEADERS = ["订单号", "产品图片", "产品名", "快递公司", "快递单号", "地址"]
-PAGE_SIZE = 20
 
 
 # --- the server and the orders collection ---------------------------------------------------------
@@ -46,13 +42,9 @@ class MongoLive:
 def mongo_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MongoLive]:
     """``toolcrib demo --mongo-url`` served over HTTP from a thread on 127.0.0.1."""
     demo = make_mongo_demo(tmp_path_factory.mktemp("mongo-browser"), orders=1500)
-    server = make_server("127.0.0.1", 0, demo.app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     orders = demo.orders()
-    yield MongoLive(f"http://127.0.0.1:{server.server_port}", demo, orders)
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(demo.app) as url:
+        yield MongoLive(url, demo, orders)
     orders.database.client.close()
     demo.close()
 
@@ -77,115 +69,12 @@ def set_shipping(live: MongoLive, order_id: int, company: str | None, number: st
 # --- the page ------------------------------------------------------------------------------------
 
 
-class OpsPage:
-    """The MongoDB order-shipping page, seen through what a user can read and click."""
-
-    def __init__(self, page: Page, artifacts: Path, name: str) -> None:
-        self.page = page
-        self.artifacts = artifacts
-        self.name = name
-        self.requests: list[Request] = []
-        self.problems: list[str] = []
-        self.expected_console: list[str] = []
-        page.on("request", self._record)
-        page.on("pageerror", lambda err: self.problems.append(f"page error: {err}"))
-        page.on("console", self._console)
-
-    def _record(self, request: Request) -> None:
-        if "/queries/" in request.url:
-            self.requests.append(request)
-
-    def _console(self, message: Any) -> None:
-        # The browser logs every 4xx/5xx answer as an error; those are expected here.
-        if message.type == "error" and "Failed to load resource" not in message.text \
-                and not any(message.text.startswith(p) for p in self.expected_console):
-            self.problems.append(f"console error: {message.text}")
-
-    def open(self, base_url: str) -> OpsPage:
-        sign_in(self.page, base_url, "ops", DEMO_OPERATOR_PASSWORD, APP_PATH)
-        expect(self.rows).to_have_count(PAGE_SIZE)
-        return self
-
-    def reload(self) -> None:
-        self.page.reload()
-        expect(self.rows).to_have_count(PAGE_SIZE)
-
-    def shot(self, label: str) -> None:
-        self.page.screenshot(path=str(self.artifacts / f"mongo_{self.name}-{label}.png"),
-                             animations="disabled")
-
-    def sent(self, query: str) -> list[dict[str, Any]]:
-        return [json.loads(r.post_data or "{}") for r in self.requests
-                if r.url.endswith(f"/queries/{query}/run")]
-
-    @property
-    def table(self) -> Locator:
-        return self.page.locator('[data-widget="ordersTable"]')
-
-    @property
-    def rows(self) -> Locator:
-        return self.table.locator(".tabulator-row")
-
-    def row(self, order_id: int) -> Locator:
-        id_cell = self.page.locator('.tabulator-cell[tabulator-field="id"]',
-                                    has_text=re.compile(rf"^\s*{order_id}\s*$"))
-        return self.rows.filter(has=id_cell)
-
-    def cell(self, order_id: int, field: str) -> Locator:
-        return self.row(order_id).locator(f'.tabulator-cell[tabulator-field="{field}"]')
-
-    def ids(self) -> list[int]:
-        cells = self.rows.locator('.tabulator-cell[tabulator-field="id"]')
-        return [int(t) for t in cells.all_inner_texts()]
-
-    @property
-    def first_id(self) -> Locator:
-        return self.rows.first.locator('.tabulator-cell[tabulator-field="id"]')
-
-    @property
-    def counter(self) -> Locator:
-        return self.table.locator(".tabulator-page-counter")
-
-    @property
-    def banner(self) -> Locator:
-        return self.table.locator(".tc-table__error")
-
-    @property
-    def address(self) -> Locator:
-        return self.page.locator('[data-widget="addressText"] .tc-text__body')
-
-    @property
-    def copy_button(self) -> Locator:
-        return self.page.locator('[data-widget="copyAddress"] button')
-
-    @property
-    def courier(self) -> Locator:
-        return self.page.locator('[data-widget="shippingCompany"] select')
-
-    @property
-    def tracking(self) -> Locator:
-        return self.page.locator('[data-widget="shippingNumberInput"] input')
-
-    @property
-    def update_button(self) -> Locator:
-        return self.page.locator('[data-widget="updateButton"] button')
-
-    def toast(self, kind: str, message: str | re.Pattern[str]) -> Locator:
-        return self.page.locator(f".tc-toast--{kind}", has_text=message)
-
-    def courier_label(self) -> str:
-        return self.courier.evaluate("s => s.options[s.selectedIndex].text")
-
-    def select_order(self, order_id: int) -> None:
-        self.cell(order_id, "product_name").click()
-        expect(self.row(order_id)).to_have_class(re.compile(r"\btabulator-selected\b"))
-
-
 @pytest.fixture
 def ops(page: Page, context: BrowserContext, mongo_live: MongoLive, artifacts: Path,
         request: pytest.FixtureRequest) -> Iterator[OpsPage]:
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=mongo_live.url)
-    ops_page = OpsPage(page, artifacts, request.node.originalname.removeprefix("test_"))
+    ops_page = OpsPage(page, artifacts, request.node.originalname.removeprefix("test_"),
+                        APP_PATH, shot_prefix="mongo_")
     yield ops_page.open(mongo_live.url)
     assert ops_page.problems == []
 

@@ -16,17 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Locator, Page, Request, Route, expect
+from playwright.sync_api import BrowserContext, Page, Route, expect
 from sqlalchemy import Engine, create_engine, text
 
 from tests.auth_helpers import DEMO_OPERATOR_PASSWORD
+from tests.browser.ops_page import HEADERS, PAGE_SIZE, OpsPage
 from tests.browser.signin import sign_in
 
 pytestmark = pytest.mark.browser
 
 APP_PATH = "/apps/order-shipping"
-HEADERS = ["订单号", "产品图片", "产品名", "快递公司", "快递单号", "地址"]
-PAGE_SIZE = 20
 
 
 # --- the shop database -------------------------------------------------------------------
@@ -63,111 +62,12 @@ def set_shipping(shop: Engine, order_id: int, company: str | None, number: str |
 # --- the page ------------------------------------------------------------------------------
 
 
-class OpsPage:
-    """The order-shipping page, seen through what a user can read and click."""
-
-    def __init__(self, page: Page, artifacts: Path, name: str) -> None:
-        self.page = page
-        self.artifacts = artifacts
-        self.name = name
-        self.requests: list[Request] = []
-        self.problems: list[str] = []
-        page.on("request", self._record)
-        page.on("pageerror", lambda err: self.problems.append(f"page error: {err}"))
-        page.on("console", self._console)
-
-    def _record(self, request: Request) -> None:
-        if "/queries/" in request.url:
-            self.requests.append(request)
-
-    def _console(self, message: Any) -> None:
-        # The browser logs every 4xx/5xx answer as an error; those are expected here.
-        if message.type == "error" and "Failed to load resource" not in message.text:
-            self.problems.append(f"console error: {message.text}")
-
-    def open(self, base_url: str) -> OpsPage:
-        sign_in(self.page, base_url, "ops", DEMO_OPERATOR_PASSWORD, APP_PATH)
-        expect(self.rows).to_have_count(PAGE_SIZE)
-        return self
-
-    def shot(self, label: str) -> None:
-        self.page.screenshot(path=str(self.artifacts / f"{self.name}-{label}.png"),
-                             animations="disabled")
-
-    def sent(self, query: str) -> list[dict[str, Any]]:
-        return [json.loads(r.post_data or "{}") for r in self.requests
-                if r.url.endswith(f"/queries/{query}/run")]
-
-    # widgets
-    @property
-    def table(self) -> Locator:
-        return self.page.locator('[data-widget="ordersTable"]')
-
-    @property
-    def rows(self) -> Locator:
-        return self.table.locator(".tabulator-row")
-
-    def cell(self, order_id: int, field: str) -> Locator:
-        return self.row(order_id).locator(f'.tabulator-cell[tabulator-field="{field}"]')
-
-    def row(self, order_id: int) -> Locator:
-        id_cell = self.page.locator('.tabulator-cell[tabulator-field="id"]',
-                                    has_text=re.compile(rf"^\s*{order_id}\s*$"))
-        return self.rows.filter(has=id_cell)
-
-    def ids(self) -> list[int]:
-        cells = self.rows.locator('.tabulator-cell[tabulator-field="id"]')
-        return [int(t) for t in cells.all_inner_texts()]
-
-    @property
-    def first_id(self) -> Locator:
-        return self.rows.first.locator('.tabulator-cell[tabulator-field="id"]')
-
-    @property
-    def counter(self) -> Locator:
-        return self.table.locator(".tabulator-page-counter")
-
-    @property
-    def address(self) -> Locator:
-        return self.page.locator('[data-widget="addressText"] .tc-text__body')
-
-    @property
-    def copy_button(self) -> Locator:
-        return self.page.locator('[data-widget="copyAddress"] button')
-
-    @property
-    def courier(self) -> Locator:
-        return self.page.locator('[data-widget="shippingCompany"] select')
-
-    @property
-    def tracking(self) -> Locator:
-        return self.page.locator('[data-widget="shippingNumberInput"] input')
-
-    @property
-    def tracking_error(self) -> Locator:
-        return self.page.locator('[data-widget="shippingNumberInput"] .tc-field__error')
-
-    @property
-    def update_button(self) -> Locator:
-        return self.page.locator('[data-widget="updateButton"] button')
-
-    def toast(self, kind: str, message: str | re.Pattern[str]) -> Locator:
-        return self.page.locator(f".tc-toast--{kind}", has_text=message)
-
-    def courier_label(self) -> str:
-        return self.courier.evaluate("s => s.options[s.selectedIndex].text")
-
-    def select_order(self, order_id: int) -> None:
-        # Click a cell, not the row's centre: that can be a column's resize handle.
-        self.cell(order_id, "product_name").click()
-        expect(self.row(order_id)).to_have_class(re.compile(r"\btabulator-selected\b"))
-
-
 @pytest.fixture
 def ops(page: Page, context: BrowserContext, live_server: Any, artifacts: Path,
         request: pytest.FixtureRequest) -> Iterator[OpsPage]:
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
-    ops_page = OpsPage(page, artifacts, request.node.originalname.removeprefix("test_"))
+    ops_page = OpsPage(page, artifacts, request.node.originalname.removeprefix("test_"),
+                        APP_PATH)
     yield ops_page.open(live_server.url)
     assert ops_page.problems == []
 

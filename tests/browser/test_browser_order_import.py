@@ -8,17 +8,15 @@ orders. Screenshots: tests/artifacts/browser/order_import_*.png.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
 from tests.browser.signin import sign_in
-from tests.conftest import make_toolcrib_app
+from tests.conftest import make_toolcrib_app, serving
 from tests.import_app import (
     SLUG,
     csv_bytes,
@@ -46,12 +44,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     make_shop(shop_url)
     app = make_toolcrib_app(instance)
     publish_import_app(app, shop_url, password=PASSWORD)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Site(f"http://127.0.0.1:{server.server_port}", shop_url)
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as url:
+        yield Site(url, shop_url)
     app.extensions["toolcrib"].close()
 
 

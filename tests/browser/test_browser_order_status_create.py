@@ -11,8 +11,6 @@ Screenshots: tests/artifacts/browser/order_status_*.png, order_create_*.png.
 from __future__ import annotations
 
 import re
-import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,16 +18,15 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
-from sqlalchemy import create_engine, text
-from werkzeug.serving import make_server
 
-from builder import create_app
-from tests.auth_helpers import DEMO_ADMIN_PASSWORD, DEMO_OPERATOR_PASSWORD
+from tests.auth_helpers import DEMO_OPERATOR_PASSWORD
 from tests.browser.signin import sign_in
+from tests.conftest import serving
+from tests.dbservers import run_sql
+from tests.report_apps import report_instance
 
 pytestmark = pytest.mark.browser
 
-APPS = Path(__file__).resolve().parents[2] / "apps"
 BUNDLED = ("order_shipping.yaml", "order_status.yaml", "order_create.yaml")
 CUSTOMER = "浏览器测试客户"
 
@@ -41,32 +38,13 @@ class Site:
     order_id: int  # a paid order, the newest one (first in the status app's table)
 
     def shop(self, sql: str, **params: Any) -> list[Any]:
-        engine = create_engine(self.shop_url)
-        try:
-            with engine.begin() as conn:
-                result = conn.execute(text(sql), params)
-                return list(result) if result.returns_rows else []
-        finally:
-            engine.dispose()
+        return run_sql(self.shop_url, sql, **params)
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    from builder.demo.setup import set_up_demo
-
-    root = tmp_path_factory.mktemp("oms_status_create")
-    apps = root / "apps"
-    apps.mkdir()
-    for name in BUNDLED:
-        shutil.copy(APPS / name, apps / name)
-    instance = root / "instance"
-    app = create_app({"instance_path": instance, "apps_path": apps,
-                      "database_url": f"sqlite:///{instance / 'toolcrib.db'}"})
-    tc = app.extensions["toolcrib"]
-    tc.store.upgrade()
-    list(set_up_demo(tc, orders=120, admin_password=DEMO_ADMIN_PASSWORD,
-                     operator_password=DEMO_OPERATOR_PASSWORD))
-    shop_url = f"sqlite:///{instance / 'shop.db'}"
+    app, shop_url = report_instance(tmp_path_factory.mktemp("oms_status_create"), orders=120,
+                                    bundled=BUNDLED)
     site = Site("", shop_url, 0)
     site.shop("INSERT INTO orders (customer_name, phone, address, product_name, product_image, "
               "sku, quantity, amount, status, created_at, version) VALUES (:c, '13700000000', "
@@ -76,13 +54,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     site.shop("INSERT INTO order_status_history (order_id, from_status, to_status, changed_by, "
               "changed_at) VALUES (:o, NULL, 'pending_payment', 'customer', '2026-11-22 08:00:00'),"
               " (:o, 'pending_payment', 'paid', 'customer', '2026-11-22 08:05:00')", o=order_id)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Site(f"http://127.0.0.1:{server.server_port}", shop_url, order_id)
-    server.shutdown()
-    thread.join(timeout=5)
-    tc.close()
+    with serving(app) as url:
+        yield Site(url, shop_url, order_id)
+    app.extensions["toolcrib"].close()
 
 
 def widget(page: Page, name: str) -> Locator:
