@@ -77,17 +77,18 @@ def run_query(slug: str, name: str) -> Response:
     body = request.get_json(silent=True)
     if body is None:
         return error_response("the request body is not valid JSON", 400, "bad_json")
-    outcome = checked_run(slug, name, body, parse_run_body, _run)
+    outcome = checked_run(slug, name, body, parse_run_body, run_on_source)
     if isinstance(outcome, Response):
         return outcome
     result, run = outcome.value, outcome
     rows = result.rowcount if result.rowcount is not None else len(result.rows)
     audit.record("query", outcome="ok", who=run.who, rows=rows,
-                 duration_ms=_elapsed_ms(run.started), **run.trail)
+                 duration_ms=elapsed_ms(run.started), **run.trail)
     return json_response(result.as_json())
 
 
-def _run(source: DataSource, query_request: QueryRequest) -> Any:
+def run_on_source(source: DataSource, query_request: QueryRequest) -> Any:
+    """Run a named query (the run API and the editor's preview); an import query needs its file."""
     if isinstance(query_request.body, ImportBody):
         raise QueryInputError("this query imports a file: upload it to the query's /import "
                               "URL (a fileinput widget and a run action do that)")
@@ -143,33 +144,34 @@ def checked_run(slug: str, name: str, body: Any, parse: Callable[[Any], RunInput
     except allowlists.AddressNotAllowed as exc:
         # The log says which list refused; the client only learns its address was not allowed.
         trail.setdefault("detail", {})["refused_by"] = exc.level
-        return _failed(trail, started, who, Forbidden(str(exc)))
+        return failed_run(trail, started, who, Forbidden(str(exc)))
     except QueryError as exc:
-        return _failed(trail, started, who, exc)
+        return failed_run(trail, started, who, exc)
     except UnknownDataSource:
         log.error("app %s query %s names a data source that is not registered", slug, name)
-        return _failed(trail, started, who, QueryError(
+        return failed_run(trail, started, who, QueryError(
             "this query's data source is not set up on the server; ask an admin to add it",
             status=502, code="datasource_missing"))
     except SecretKeyError as exc:
         log.error("cannot decrypt data source credentials: %s", exc)
-        return _failed(trail, started, who, QueryError(
+        return failed_run(trail, started, who, QueryError(
             "the server cannot read this data source's credentials; ask an admin to check "
             "the secret key", status=500, code="secret_key"))
     except Exception:
         # Logged and answered by unexpected_error; the run still goes into the audit log.
         audit.record("query", outcome="internal_error", who=who,
-                     duration_ms=_elapsed_ms(started), **trail)
+                     duration_ms=elapsed_ms(started), **trail)
         raise
     return CheckedRun(value, loaded, run, trail, started, who)
 
 
-def _failed(trail: dict[str, Any], started: float, who: Any, exc: QueryError) -> Response:
+def failed_run(trail: dict[str, Any], started: float, who: Any, exc: QueryError) -> Response:
+    """Audit a refused or failed run and answer its JSON error (shared by the query endpoints)."""
     detail = {**trail.pop("detail", {}), "error": exc.message}
-    audit.record("query", outcome=exc.code, who=who, duration_ms=_elapsed_ms(started),
+    audit.record("query", outcome=exc.code, who=who, duration_ms=elapsed_ms(started),
                  detail=detail, **trail)
     return error_response(exc.message, exc.status, exc.code)
 
 
-def _elapsed_ms(started: float) -> float:
+def elapsed_ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)

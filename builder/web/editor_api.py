@@ -26,8 +26,8 @@ from builder.security.secretbox import SecretKeyError
 from builder.store import datasources as ds_records
 from builder.store.datasources import UnknownDataSource
 from builder.transactions import SQLTransaction
-from builder.web.api import Forbidden, _elapsed_ms, _failed, error_response, json_response
-from builder.web.api import _run as run_on
+from builder.web.api import Forbidden, elapsed_ms, error_response, failed_run, json_response
+from builder.web.api import run_on_source as run_on
 from datasources.base import QueryError, QueryInputError
 
 bp = Blueprint("editor_api", __name__, url_prefix="/api/editor")
@@ -320,26 +320,26 @@ def _run(who: Principal, trail: dict[str, Any], started: float, prepare: Any) ->
         result = run_on(tc.connections.get(source), query_request)
     except allowlists.AddressNotAllowed as exc:
         trail["detail"]["refused_by"] = exc.level
-        return _failed(trail, started, who, Forbidden(str(exc)))
+        return failed_run(trail, started, who, Forbidden(str(exc)))
     except QueryError as exc:
-        return _failed(trail, started, who, exc)
+        return failed_run(trail, started, who, exc)
     except UnknownDataSource:
         # Unlike a published app's (a server misconfiguration, 502), the developer picked it.
-        return _failed(trail, started, who, QueryError(
+        return failed_run(trail, started, who, QueryError(
             f"there is no data source '{trail.get('datasource')}'; pick one an admin has "
             "registered", status=400, code="datasource_missing"))
     except SecretKeyError:
-        return _failed(trail, started, who, QueryError(
+        return failed_run(trail, started, who, QueryError(
             "the server cannot read this data source's credentials; ask an admin to check the "
             "secret key", status=500, code="secret_key"))
     except Exception:
         audit.record("query", outcome="internal_error", who=who,
-                     duration_ms=_elapsed_ms(started), **trail)
+                     duration_ms=elapsed_ms(started), **trail)
         log.exception("unexpected error running a query from the editor")
         return error_response("the server failed unexpectedly; the error was logged", 500,
                               "internal_error")
     rows = result.rowcount if result.rowcount is not None else len(result.rows)
-    audit.record("query", outcome="ok", who=who, rows=rows, duration_ms=_elapsed_ms(started),
+    audit.record("query", outcome="ok", who=who, rows=rows, duration_ms=elapsed_ms(started),
                  **trail)
     return json_response(result.as_json())
 

@@ -31,8 +31,8 @@ from builder.query_runner import RunInput, parse_run_body
 from builder.security import audit
 from builder.security.auth import login_required
 from builder.web.api import (
-    _elapsed_ms,
     checked_run,
+    elapsed_ms,
     error_response,
     http_error,
     unexpected_error,
@@ -124,7 +124,7 @@ def _finisher(stream: RowStream, trail: dict[str, Any], started: float, who: Any
         except Exception as exc:  # noqa: BLE001 - the download is already broken off
             detail["error"] = str(exc)
         detail["export"] = {**detail.get("export", {}), "truncated": stream.truncated}
-        fields = dict(who=who, rows=stream.rows, duration_ms=_elapsed_ms(started),
+        fields = dict(who=who, rows=stream.rows, duration_ms=elapsed_ms(started),
                       detail=detail, **trail)
         if has_app_context():
             audit.record("query", outcome=outcome, **fields)

@@ -37,8 +37,8 @@ from builder.security import audit
 from builder.security.auth import login_required
 from builder.web import accepts_large_body
 from builder.web.api import (
-    _elapsed_ms,
     checked_run,
+    elapsed_ms,
     error_response,
     http_error,
     json_response,
@@ -127,7 +127,7 @@ def import_file(slug: str, name: str) -> Response:
     checked, value = upload.checked, outcome.value
     assert checked is not None
     detail = {**outcome.trail.pop("detail", {}), "import": upload.info}
-    record = dict(who=outcome.who, duration_ms=_elapsed_ms(outcome.started), **outcome.trail)
+    record = dict(who=outcome.who, duration_ms=elapsed_ms(outcome.started), **outcome.trail)
     if value is None:
         upload.info["problems"] = checked.problem_count
         audit.record("query", outcome="invalid_rows", detail=detail, **record)
