@@ -20,23 +20,22 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.elements import TextClause
 
 from builder.bindings import BindingError, find_bindings
+from builder.sql_binding import CompiledSQL as CompiledSQL  # re-exported
+from builder.sql_binding import compile_sql as compile_sql  # re-exported
+from builder.sql_binding import escape_colons
 from builder.sqlscan import (
     BindingInLiteral,
     Token,
     first_keyword,
-    flavor_for,
-    significant,
     tokenize,
 )
 from datasources.base import FILTER_OPS, FilterClause, PageRequest, QueryInputError
@@ -49,27 +48,6 @@ _LIKE_ESCAPE = "!"
 
 
 @dataclass(frozen=True)
-class CompiledSQL:
-    """SQL ready for ``sqlalchemy.text()`` (every literal ``:`` escaped) and its parameters."""
-
-    text: str
-    params: dict[str, Any] = field(default_factory=dict)
-    expanding: frozenset[str] = frozenset()
-
-    def statement(self) -> TextClause:
-        clause = text(self.text)
-        if self.expanding:
-            clause = clause.bindparams(
-                *(bindparam(name, expanding=True) for name in sorted(self.expanding)))
-        return clause
-
-    @property
-    def sql(self) -> str:
-        """The SQL as a person would read it (placeholders shown as ``:p0``), for logs."""
-        return self.text.replace("\\:", ":")
-
-
-@dataclass(frozen=True)
 class PagedSQL:
     rows: CompiledSQL  # fetches size + 1 rows: the extra one tells whether there is a next page
     count: CompiledSQL | None
@@ -77,132 +55,6 @@ class PagedSQL:
     offset: int
     #: Read from the other end (exactly the page's rows, last first): see ``wrap_page``.
     reversed: bool = False
-
-
-def escape_colons(sql: str) -> str:
-    """Make every ``:`` literal for ``text()`` (``'10:30'``, ``::int``, ``:name`` in strings)."""
-    return sql.replace(":", "\\:")
-
-
-def _bindings(template: str) -> dict[int, tuple[int, str]]:
-    try:
-        return {b.start: (b.end, b.source) for b in find_bindings(template)}
-    except BindingError as exc:
-        raise QueryInputError(f"the query has a broken binding: {exc}") from None
-
-
-@functools.lru_cache(maxsize=1024)
-def _scan(template: str, dialect: str | None) -> tuple[dict[int, tuple[int, str]],
-                                                       tuple[Token, ...]]:
-    """Bindings and tokens of a query text (cached: a published query runs again and again)."""
-    found = _bindings(template)
-    return found, tuple(_tokens(template, found, dialect))
-
-
-def _tokens(template: str, found: dict[int, tuple[int, str]], dialect: str | None) -> list[Token]:
-    try:
-        return tokenize(template, {s: e for s, (e, _) in found.items()}, flavor_for(dialect))
-    except BindingInLiteral as exc:
-        source = found[exc.start][1]
-        if exc.where == "comment":
-            raise QueryInputError(f"<<{source}>> is inside a SQL comment: move it out of the "
-                                  "comment or delete it") from None
-        quote = "quotes" if exc.where == "string" else "identifier quotes"
-        raise QueryInputError(f"remove the {quote} around <<{source}>>: values are bound as "
-                              "parameters, so they need no quotes") from None
-
-
-def _check_value(source: str, value: Any) -> None:
-    items = value if isinstance(value, list | tuple) else [value]
-    if not all(isinstance(v, _SCALARS) for v in items):
-        bad = next(v for v in items if not isinstance(v, _SCALARS))
-        raise QueryInputError(
-            f"<<{source}>> is {type(bad).__name__}: SQL parameters must be text, numbers, "
-            "booleans, dates, null or a list of those")
-
-
-def compile_sql(template: str, values: Mapping[str, Any], *,
-                dialect: str | None = None) -> CompiledSQL:
-    """Bind each ``<<expr>>`` of ``template`` to ``values[expr]`` as a driver parameter.
-
-    ``dialect`` (``"mysql"``, ``"postgresql"``...) only picks the lexical rules used to find
-    strings and comments (MySQL's backslash escapes and ``#`` comments).
-    """
-    found, tokens = _scan(template, dialect)
-    sig = significant(tokens)
-    if not sig:
-        raise QueryInputError("the query is empty")
-    drop: set[int] = set()  # indexes into ``tokens`` left out of the output
-    semis = [t for t in sig if t.kind == "punct" and template[t.start] == ";"]
-    if semis:
-        if semis[0] is not sig[-1] or len(semis) > 1:
-            raise QueryInputError("a query runs one SQL statement: remove the ';' and what "
-                                  "follows it, or list the statements as steps of a "
-                                  "'transaction:' (they then run in one transaction)")
-        drop.add(tokens.index(semis[0]))
-    out: list[str] = []
-    params: dict[str, Any] = {}
-    expanding: set[str] = set()
-    for i, tok in enumerate(tokens):
-        if tok.kind != "binding":
-            out.append(escape_colons(template[tok.start:tok.end]))
-            continue
-        source = found[tok.start][1]
-        if source not in values:
-            raise QueryInputError(f"no value was given for <<{source}>>")
-        value = values[source]
-        _check_value(source, value)
-        name = f"p{len(params)}"
-        placeholder = f":{name}"
-        if isinstance(value, list | tuple):
-            parens = _wrapping_parens(template, tokens, i)
-            if value:
-                expanding.add(name)
-                params[name] = list(value)
-                if parens:  # an expanding parameter renders its own parentheses
-                    _blank(out, parens[0])
-                    drop.add(parens[1])
-            else:
-                params[name] = None
-                if not parens:
-                    placeholder = f"({placeholder})"
-        else:
-            params[name] = value
-        before = template[tok.start - 1] if tok.start else " "
-        after = template[tok.end] if tok.end < len(template) else " "
-        if _is_name_char(before) or before in ":\\":
-            placeholder = " " + placeholder
-        if _is_name_char(after):
-            placeholder += " "
-        out.append(placeholder)
-    out = [piece for i, piece in enumerate(out) if i not in drop]
-    return CompiledSQL("".join(out).rstrip(), params, frozenset(expanding))
-
-
-def _is_name_char(ch: str) -> bool:
-    return ch.isalnum() or ch in "_$"
-
-
-def _wrapping_parens(sql: str, tokens: Sequence[Token], i: int) -> tuple[int, int] | None:
-    """Indexes of the ``(`` and ``)`` tokens directly around token ``i``, if both are there."""
-    def neighbour(step: int) -> int | None:
-        j = i + step
-        while 0 <= j < len(tokens) and tokens[j].kind in ("ws", "comment"):
-            j += step
-        return j if 0 <= j < len(tokens) else None
-
-    left, right = neighbour(-1), neighbour(1)
-    if left is None or right is None:
-        return None
-    lt, rt = tokens[left], tokens[right]
-    if (lt.kind, sql[lt.start:lt.end], rt.kind, sql[rt.start:rt.end]) == ("punct", "(", "punct",
-                                                                            ")"):
-        return left, right
-    return None
-
-
-def _blank(out: list[str], index: int) -> None:
-    out[index] = " "
 
 
 def _loose_tokens(sql: str) -> list[Token]:

@@ -7,6 +7,7 @@ rest (transactions, paging, errors) is ``datasources/sql_base.py``.
 
 from __future__ import annotations
 
+import functools
 import math
 import sqlite3
 import time
@@ -16,7 +17,7 @@ from datetime import time as dtime
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, text
+from sqlalchemy import Connection, CursorResult, Engine, TextClause, create_engine, event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
@@ -34,6 +35,12 @@ __all__ = ["MySQLSource", "PostgresSource", "SQLSource", "SQLiteSource"]
 
 def _port(cfg: dict[str, Any]) -> int | None:
     return int(cfg["port"]) if cfg.get("port") else None
+
+
+@functools.lru_cache(maxsize=64)
+def _clause(sql: str) -> TextClause:
+    """The per-run SET/SELECT statements as one ``text()`` each (not rebuilt on every run)."""
+    return text(sql)
 
 
 def _pool_options(cfg: dict[str, Any], probe: bool) -> dict[str, Any]:
@@ -114,10 +121,12 @@ class SQLiteSource(SQLSource):
         return engine
 
     def _prepare(self, conn: Connection, timeout: float, row_limit: int | None) -> Cleanup | None:
-        conn.exec_driver_sql(f"PRAGMA query_only = {1 if self.read_only else 0}")
+        query_only = f"PRAGMA query_only = {1 if self.read_only else 0}"
         raw = conn.connection.dbapi_connection
         if raw is None:
+            conn.exec_driver_sql(query_only)
             return None
+        raw.execute(query_only)  # on the driver: through exec_driver_sql it cost more than a query
         deadline = time.monotonic() + timeout
         # SQLite has no statement timeout: abort from the VM's progress callback instead.
         raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
@@ -217,8 +226,8 @@ class MySQLSource(SQLSource):
         limit = "max_statement_time = :limit" if mariadb else "max_execution_time = :limit"
         read_only = "tx_read_only" if mariadb else "transaction_read_only"
         rows = "DEFAULT" if row_limit is None else ":rows"
-        conn.execute(text(f"SET SESSION {limit}, SESSION innodb_lock_wait_timeout = :lock, "
-                          f"SESSION sql_select_limit = {rows}, SESSION {read_only} = :ro"),
+        conn.execute(_clause(f"SET SESSION {limit}, SESSION innodb_lock_wait_timeout = :lock, "
+                             f"SESSION sql_select_limit = {rows}, SESSION {read_only} = :ro"),
                      {"limit": timeout if mariadb else max(1, int(timeout * 1000)),
                       "lock": max(1, math.ceil(timeout)), "rows": row_limit,
                       "ro": 1 if self.read_only else 0})
@@ -314,7 +323,7 @@ class PostgresSource(SQLSource):
         settings = "set_config('statement_timeout', :ms, true)"
         if self.read_only:  # = SET TRANSACTION READ ONLY; a query cannot switch it back
             settings += ", set_config('transaction_read_only', 'on', true)"
-        conn.execute(text(f"SELECT {settings}"), {"ms": str(max(1, int(timeout * 1000)))})
+        conn.execute(_clause(f"SELECT {settings}"), {"ms": str(max(1, int(timeout * 1000)))})
         return None
 
     def _before_insert(self, conn: Connection) -> None:

@@ -25,6 +25,7 @@ from flask import g, has_request_context
 from sqlalchemy import Integer, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from builder.store.driver_statements import DriverStatement
 from builder.store.models import Base
 
 #: Tables whose writes never change what a cache holds.
@@ -40,6 +41,8 @@ class PolicyGeneration(Base):
 
 _BUMP = update(PolicyGeneration.__table__).values(value=PolicyGeneration.__table__.c.value + 1)
 _READ = select(PolicyGeneration.__table__.c.value).where(PolicyGeneration.__table__.c.id == 1)
+#: Run on the driver connection: it is read on every request (builder/store/driver_statements.py).
+_READ_FAST = DriverStatement(_READ)
 
 
 def _table_of(obj: Any) -> str | None:
@@ -93,8 +96,7 @@ class PolicyCaches:
 
 
 def read(engine: Any) -> int:
-    with engine.connect() as conn:
-        return int(conn.execute(_READ).scalar() or 0)
+    return int(_READ_FAST.run(engine) or 0)
 
 
 def policy_cache(store: Any, name: str) -> dict[Any, Any] | None:
