@@ -43,3 +43,22 @@ def test_demo_runs_on_a_server_metadata_database(metadata_url: str, tmp_path: Pa
     finally:
         engine.dispose()
     assert left <= {"alembic_version"}, "downgrade removes every metadata table"
+
+
+def test_migrations_build_the_schema_the_models_describe(tmp_path: Path) -> None:
+    """An index or column added to a model without a migration (or the reverse) shows here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    import builder.store.all_models  # noqa: F401 - every table on Base.metadata
+    from builder.store.models import Base
+
+    url = f"sqlite:///{tmp_path / 'metadata.db'}"
+    command.upgrade(alembic_config(url), "head")
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    finally:
+        engine.dispose()
+    assert differences == []

@@ -59,7 +59,8 @@ class AuditEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     actor: Mapped[str | None] = mapped_column(String(200), nullable=True)
     client_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    app_slug: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    #: Indexed by ix_audit_events_app_query (migration 0005 dropped its own index).
+    app_slug: Mapped[str | None] = mapped_column(String(100), nullable=True)
     app_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     query_name: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
     datasource: Mapped[str | None] = mapped_column(String(100), nullable=True)
