@@ -55,8 +55,8 @@ def update_body(style: str, row_id: int, version: int = 1, number: str | None = 
         return json.dumps({"state": {
             "ordersTable": {"selectedRow": {"id": row_id, "version": version}},
             "shippingCompany": {"value": "SF"},
-            "shippingNumberInput": {"value": number or tracking(row_id)}}},
-            separators=(",", ":"))
+            "shippingNumberInput": {"value": number or tracking(row_id)}},
+            "rowFormat": "arrays"}, separators=(",", ":"))
     if style == "flask":
         return json.dumps({"company": "SF", "num": tracking(row_id), "id": row_id,
                            "version": version}, separators=(",", ":"))
@@ -83,7 +83,8 @@ def page_body(*, total: bool, number: int = 1, size: int = statements.PAGE_SIZE,
     page: dict[str, object] = {"size": size, "number": number, **extra}
     if not total:
         page["total"] = False
-    return json.dumps({"state": {}, "page": page}, separators=(",", ":"))
+    # rowFormat as the browser's runtime sends it (rows as lists, static/runtime/api.js)
+    return json.dumps({"state": {}, "page": page, "rowFormat": "arrays"}, separators=(",", ":"))
 
 
 def toolcrib(name: str, rows: int, token: str | None) -> Workload:

@@ -44,17 +44,22 @@ class NotFound(QueryError):
 class RunInput:
     state: dict[str, Any]
     page: PageRequest | None
+    rows_as_arrays: bool = False
 
 
 def parse_run_body(body: Any) -> RunInput:
-    """Check the shape of ``{"state": {...}, "page": {...}}``."""
+    """Check the shape of ``{"state": {...}, "page": {...}, "rowFormat": "arrays"}``."""
     if not isinstance(body, dict):
         raise QueryInputError("the request body must be a JSON object")
     state = body.get("state", {})
     if not isinstance(state, dict) or not all(isinstance(v, dict) for v in state.values()):
         raise QueryInputError('"state" must map widget names to objects of property values')
     page = body.get("page")
-    return RunInput(state=state, page=None if page is None else _parse_page(page))
+    row_format = body.get("rowFormat", "objects")
+    if row_format not in ("objects", "arrays"):
+        raise QueryInputError('"rowFormat" must be "objects" or "arrays"')
+    return RunInput(state=state, page=None if page is None else _parse_page(page),
+                    rows_as_arrays=row_format == "arrays")
 
 
 def _parse_page(page: Any) -> PageRequest:
@@ -198,5 +203,6 @@ def prepare_request(spec: AppSpec, query_name: str, run: RunInput, *,
         page=run.page,
         limits=limits,
         expect_rows=query.expect_rows,
+        rows_as_arrays=run.rows_as_arrays,
     )
     return query, request

@@ -206,11 +206,15 @@ class QueryRequest:
     page: PageRequest | None = None
     limits: Limits = field(default_factory=Limits)
     expect_rows: int | None = None
+    #: Rows as lists in ``columns`` order instead of objects, when the source can (SQL; the
+    #: browser's runtime asks for them: no column names repeated in every row of the answer).
+    rows_as_arrays: bool = False
 
 
 @dataclass
 class QueryResult:
-    rows: list[dict[str, Any]]
+    #: Objects keyed by column, or lists in ``columns`` order (``QueryRequest.rows_as_arrays``).
+    rows: list[Any]
     columns: list[str]
     rowcount: int | None = None
     total: int | None = None

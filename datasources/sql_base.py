@@ -50,6 +50,7 @@ from datasources.base import (
 )
 from datasources.sql_support import (
     driver_message,
+    json_arrays,
     json_rows,
     network_failure_kind,
     plural,
@@ -66,6 +67,10 @@ PROBE_CACHE_SIZE = 256
 #: ``test_connection`` gives up connecting after this many seconds (whatever the data source's
 #: own connect timeout), so an admin gets an answer within 5 s.
 PROBE_CONNECT_TIMEOUT_S = 4
+
+
+def _json(columns: list[str], raw: Sequence[Any], arrays: bool) -> list[Any]:
+    return json_arrays(raw) if arrays else json_rows(columns, raw)
 
 
 def _mismatch(expected: int, actual: int, write: bool) -> RowCountMismatch:
@@ -255,11 +260,12 @@ class SQLSource(TransactionSteps, DataSource):
         timeout = self._timeout(request.limits)
         if request.page is not None and selecting:
             with self._transaction(timeout) as conn:
-                result = self._run_page(conn, compiled, request.page)
+                result = self._run_page(conn, compiled, request.page, request.rows_as_arrays)
         else:
             max_rows = request.limits.max_rows
             with self._transaction(timeout, row_limit=max_rows + 1) as conn:
-                result = self._run_plain(conn, compiled, max_rows, selecting, request.expect_rows)
+                result = self._run_plain(conn, compiled, max_rows, selecting, request.expect_rows,
+                                         request.rows_as_arrays)
         result.duration_ms = (perf_counter() - started) * 1000
         return result
 
@@ -286,7 +292,7 @@ class SQLSource(TransactionSteps, DataSource):
         return res, columns, raw, rowcount
 
     def _run_plain(self, conn: Connection, compiled: CompiledSQL, max_rows: int,
-                   selecting: bool, expect_rows: int | None) -> QueryResult:
+                   selecting: bool, expect_rows: int | None, arrays: bool = False) -> QueryResult:
         res, columns, raw, rowcount = self._fetch(conn, compiled, max_rows, selecting)
         if not res.returns_rows:
             if expect_rows is not None and rowcount != expect_rows:
@@ -297,11 +303,11 @@ class SQLSource(TransactionSteps, DataSource):
             seen = rowcount if rowcount is not None else len(raw)
             if seen != expect_rows:
                 raise _mismatch(expect_rows, seen, write=not selecting)
-        return QueryResult(rows=json_rows(columns, raw[:max_rows]), columns=columns,
+        return QueryResult(rows=_json(columns, raw[:max_rows], arrays), columns=columns,
                            rowcount=rowcount, truncated=truncated)
 
-    def _run_page(self, conn: Connection, compiled: CompiledSQL,
-                  page: PageRequest) -> QueryResult:
+    def _run_page(self, conn: Connection, compiled: CompiledSQL, page: PageRequest,
+                  arrays: bool = False) -> QueryResult:
         columns: list[str] = []
         not_null: frozenset[str] = frozenset()
         if page.sort or page.filter:
@@ -325,7 +331,7 @@ class SQLSource(TransactionSteps, DataSource):
             has_more = paged.offset + len(raw) < total
         else:
             has_more = len(raw) > paged.size
-        return QueryResult(rows=json_rows(columns, raw[:paged.size]), columns=columns,
+        return QueryResult(rows=_json(columns, raw[:paged.size], arrays), columns=columns,
                            total=total, has_more=has_more)
 
     def _probe(self, conn: Connection, compiled: CompiledSQL) -> tuple[list[str], frozenset[str]]:

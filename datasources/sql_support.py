@@ -77,6 +77,13 @@ def json_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dic
             else {c: json_value(v) for c, v in zip(columns, row, strict=False)} for row in rows]
 
 
+def json_arrays(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """Rows as lists of JSON-ready values (``json_rows`` without the column names)."""
+    if _PLAIN.issuperset(map(type, chain.from_iterable(rows))):
+        return [list(row) for row in rows]
+    return [[json_value(v) for v in row] for row in rows]
+
+
 def plural(n: int) -> str:
     """``1 row``, ``2 rows``."""
     return f"{n} row" if n == 1 else f"{n} rows"

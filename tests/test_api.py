@@ -77,6 +77,18 @@ def test_later_page_and_server_side_sort(demo: Demo) -> None:
     assert desc["rows"][0]["id"] == max_paid
 
 
+def test_rows_as_arrays_hold_the_same_page_in_column_order(demo: Demo) -> None:
+    page = {"size": 20, "number": 2, "sort": [{"column": "id", "dir": "desc"}]}
+    objects = first_page(demo, **page)
+    response = post(demo, "getOrders", {"state": {}, "page": page, "rowFormat": "arrays"})
+    assert response.status_code == 200, response.get_json()
+    arrays = response.get_json()
+    assert arrays["columns"] == objects["columns"] and arrays["total"] == objects["total"]
+    assert len(arrays["rows"]) == 20
+    assert [dict(zip(arrays["columns"], row, strict=True)) for row in arrays["rows"]] \
+        == objects["rows"]
+
+
 def test_filter_is_bound_on_the_server(demo: Demo) -> None:
     body = first_page(demo, filter=[{"column": "address", "op": "contains", "value": "杭州"}])
     assert body["rows"] and all("杭州" in r["address"] for r in body["rows"])
@@ -166,6 +178,7 @@ def test_server_names_cannot_be_forged(demo: Demo) -> None:
         ("order-shipping", "getOrders", {"page": {"number": 0}}, 400, "bad_input"),
         ("order-shipping", "getOrders", {"page": {"filter": [{"column": "id", "op": "~"}]}},
          400, "bad_input"),
+        ("order-shipping", "getOrders", {"state": {}, "rowFormat": "csv"}, 400, "bad_input"),
     ],
 )
 def test_bad_requests_get_readable_errors(demo: Demo, slug: str, name: str, body: Any,

@@ -38,7 +38,8 @@ local function update_body(id)
   local num = string.format("SF%012d", id)
   if style == "toolcrib" then
     return string.format('{"state":{"ordersTable":{"selectedRow":{"id":%d,"version":1}},'
-      .. '"shippingCompany":{"value":"SF"},"shippingNumberInput":{"value":"%s"}}}', id, num)
+      .. '"shippingCompany":{"value":"SF"},"shippingNumberInput":{"value":"%s"}},'
+      .. '"rowFormat":"arrays"}', id, num)
   elseif style == "flask" then
     return string.format('{"company":"SF","num":"%s","id":%d,"version":1}', num, id)
   else

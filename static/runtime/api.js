@@ -1,7 +1,8 @@
 /* Toolcrib runtime: the HTTP call that runs a named query on the server.
  *
- * POST runUrl {state, page?} -> {rows, columns, rowcount, total, has_more, truncated,
- * duration_ms}; an error answer is {error: {message, code}}. Every failure, including a
+ * POST runUrl {state, page?, rowFormat: "arrays"} -> {rows, columns, rowcount, total, has_more,
+ * truncated, duration_ms}, rows as lists in columns order (turned into objects here); an error
+ * answer is {error: {message, code}}. Every failure, including a
  * network failure or a timeout, rejects with a QueryFailure whose message a person can read.
  */
 (function (root, factory) {
@@ -22,10 +23,21 @@
     return err;
   }
 
+  /** Rows sent as lists (the run request asks for "rowFormat": "arrays") back to objects. */
+  function rowObjects(rows, columns) {
+    return rows.map(function (row) {
+      if (!Array.isArray(row)) return row; // a source that always answers objects (MongoDB)
+      var obj = {};
+      for (var i = 0; i < columns.length; i++) obj[columns[i]] = row[i];
+      return obj;
+    });
+  }
+
   function normalizeResult(json) {
+    var columns = Array.isArray(json.columns) ? json.columns : [];
     return {
-      rows: Array.isArray(json.rows) ? json.rows : [],
-      columns: Array.isArray(json.columns) ? json.columns : [],
+      rows: Array.isArray(json.rows) ? rowObjects(json.rows, columns) : [],
+      columns: columns,
       rowcount: json.rowcount === undefined ? null : json.rowcount,
       total: json.total === undefined ? null : json.total,
       hasMore: json.has_more === undefined ? null : json.has_more,
@@ -98,7 +110,8 @@
         method: "POST",
         credentials: "same-origin",
         headers: headersFor("application/json"),
-        body: JSON.stringify(options.extraBody ? Object.assign({}, options.extraBody, body) : body),
+        // Rows as lists: the column names are not repeated in every row of the answer.
+        body: JSON.stringify(Object.assign({ rowFormat: "arrays" }, options.extraBody, body)),
         signal: controller ? controller.signal : undefined,
       }).then(function (response) {
         return readJSON(response).then(function (json) {

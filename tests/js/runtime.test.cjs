@@ -263,7 +263,7 @@ test('a run sends only the refs of the query', async () => {
   q.store.setWidget('shippingCompany', { value: 'YTO' });
   q.store.setWidget('shippingNumberInput', { value: 'YT1' });
   await q.queries.trigger('updateOrder', 'run', { validate: true });
-  assert.deepEqual(q.net.calls[0].body, { state: {
+  assert.deepEqual(q.net.calls[0].body, { rowFormat: 'arrays', state: {
     shippingCompany: { value: 'YTO' }, shippingNumberInput: { value: 'YT1' }, ordersTable: { selectedRow: ROW_A },
   } });
   assert.equal(q.store.query('updateOrder').rowcount, 1);
@@ -285,6 +285,15 @@ test('a failed run keeps the server message in the query state', async () => {
   await assert.rejects(q.queries.execute('updateOrder', null));
   assert.equal(q.store.query('updateOrder').error, '已被他人修改');
   assert.equal(q.store.query('updateOrder').errorCode, 'row_count_mismatch');
+});
+
+test('rows answered as lists become objects keyed by the columns', async () => {
+  const q = queriesWorld(() => answer(200, {
+    columns: ['id', 'address'], rows: [[1, 'A road'], [2, null]], total: 2,
+  }));
+  await q.queries.execute('stats', null);
+  assert.deepEqual(q.store.query('stats').data, [{ id: 1, address: 'A road' }, { id: 2, address: null }]);
+  assert.deepEqual(q.store.query('stats').columns, ['id', 'address']);
 });
 
 test('only the latest answer of a query lands in the store', async () => {
