@@ -48,6 +48,7 @@ from datasources.base import (
     RowCountMismatch,
     TableInfo,
 )
+from datasources.sql_driver import fetch_all, fetch_scalar
 from datasources.sql_support import (
     driver_message,
     json_arrays,
@@ -316,15 +317,13 @@ class SQLSource(TransactionSteps, DataSource):
             paged = wrap_page(compiled, page, columns, conn.dialect, not_null=not_null)
             total = None
             if paged.count is not None:
-                total = conn.execute(paged.count.statement(), paged.count.params).scalar_one()
+                total = fetch_scalar(conn, paged.count)
                 paged = wrap_page(compiled, page, columns, conn.dialect, not_null=not_null,
                                   total=total)
-            res = conn.execute(paged.rows.statement(), paged.rows.params)
+            columns, raw = fetch_all(conn, paged.rows)  # at most size + 1 rows
         except Exception:
             self._forget_probe(compiled)
             raise
-        columns = list(res.keys())
-        raw = res.fetchall()  # at most size + 1 rows
         if paged.reversed:
             assert total is not None
             raw.reverse()
