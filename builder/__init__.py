@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # flask is imported by create_app: `toolcrib serve`'s master never needs it
+    from flask import Flask
 
 __version__ = "0.1.0"
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Wire settings, the metadata store, registries and blueprints into a Flask app."""
+    from flask import Flask
+
     import datasources
     import widgets
     from builder.config import load_settings
@@ -20,6 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from builder.security.secretbox import SecretBox, load_key_material
     from builder.store import Store
     from builder.web import register_blueprints
+    from builder.web.session_cookie import CookieSessions
 
     settings = load_settings(config)
     settings.instance_path.mkdir(parents=True, exist_ok=True)
@@ -32,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     box = SecretBox(load_key_material(settings.secret_key, settings.key_file))
     app.secret_key = box.session_key
+    app.session_interface = CookieSessions()
     if settings.trusted_proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
