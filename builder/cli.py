@@ -4,6 +4,7 @@ audit."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,6 +14,19 @@ from builder.errors import UserError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+
+
+def _later(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """The handler ``builder.<module>.<name>``, imported when its command runs: those modules
+    import the whole app, which `toolcrib serve` would load for nothing (its process becomes
+    gunicorn's master; each worker imports the app)."""
+
+    def handler(args: argparse.Namespace) -> int:
+        run: Callable[[argparse.Namespace], int] = getattr(
+            importlib.import_module(f"builder.{module}"), name)
+        return run(args)
+
+    return handler
 
 
 def _add_server_options(parser: argparse.ArgumentParser) -> None:
@@ -86,13 +100,47 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_policy_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from builder import commands_policy
+    from builder.store.policy_models import ALLOWLIST_SCOPES
 
-    commands_policy.add_parsers(sub)
+    scopes = ", ".join(ALLOWLIST_SCOPES)
+    allow = sub.add_parser(
+        "allowlist", help="IP allowlists of the instance, apps and data sources",
+        description="An empty list does not restrict. SCOPE is one of: " + scopes + "; apps and "
+                    "data sources need a TARGET (app slug or data-source name).",
+    ).add_subparsers(dest="allowlist", required=True)
+    show = allow.add_parser("list", help="show the entries")
+    show.add_argument("scope", nargs="?", choices=ALLOWLIST_SCOPES, metavar="SCOPE")
+    show.add_argument("target", nargs="?", metavar="TARGET")
+    show.set_defaults(handler=_later("commands_policy", "allowlist_list"))
+    add = allow.add_parser("add", help="allow an address or network",
+                           usage="toolcrib allowlist add SCOPE [TARGET] CIDR [--note NOTE]")
+    add.add_argument("scope", choices=ALLOWLIST_SCOPES, metavar="SCOPE")
+    add.add_argument("rest", nargs="+", metavar="[TARGET] CIDR",
+                     help="e.g. `instance 10.0.0.0/8` or `app order-shipping 2001:db8::/32`")
+    add.add_argument("--note", default="", help="why this entry is there")
+    add.set_defaults(handler=_later("commands_policy", "allowlist_add"))
+    remove = allow.add_parser("remove", help="remove an entry",
+                              usage="toolcrib allowlist remove SCOPE [TARGET] CIDR")
+    remove.add_argument("scope", choices=ALLOWLIST_SCOPES, metavar="SCOPE")
+    remove.add_argument("rest", nargs="+", metavar="[TARGET] CIDR")
+    remove.set_defaults(handler=_later("commands_policy", "allowlist_remove"))
+    reset = allow.add_parser(
+        "reset", help="remove every entry of a list (all lists without SCOPE): the way back in "
+                      "after a lockout; prints the commands that would restore them")
+    reset.add_argument("scope", nargs="?", choices=ALLOWLIST_SCOPES, metavar="SCOPE")
+    reset.add_argument("target", nargs="?", metavar="TARGET")
+    reset.set_defaults(handler=_later("commands_policy", "allowlist_reset"))
+
+    log = sub.add_parser("audit", help="the audit log").add_subparsers(dest="audit",
+                                                                       required=True)
+    purge = log.add_parser("purge", help="delete events older than the retention period now")
+    purge.set_defaults(handler=_later("commands_policy", "audit_purge"))
+    retention = log.add_parser("retention", help="show or set the retention period (days)")
+    retention.add_argument("days", nargs="?", metavar="DAYS")
+    retention.set_defaults(handler=_later("commands_policy", "audit_retention"))
 
 
 def _add_user_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from builder import commands_users as users
     from builder.store.people_models import ROLES
 
     user = sub.add_parser("user", help="users, roles, passwords, API tokens, app grants"
@@ -103,15 +151,17 @@ def _add_user_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     create.add_argument("--email", default=None)
     create.add_argument("--password-stdin", action="store_true",
                         help="read the password from the first line of standard input")
-    create.set_defaults(handler=users.user_create)
-    user.add_parser("list", help="list users").set_defaults(handler=users.user_list)
+    create.set_defaults(handler=_later("commands_users", "user_create"))
+    user.add_parser("list", help="list users").set_defaults(
+        handler=_later("commands_users", "user_list"))
     set_role = user.add_parser("set-role", help="change a user's role")
     set_role.add_argument("name", metavar="NAME")
     set_role.add_argument("role", choices=ROLES)
-    set_role.set_defaults(handler=users.user_set_role)
+    set_role.set_defaults(handler=_later("commands_users", "user_set_role"))
     for verb, handler, text in (
-            ("disable", users.user_disable, "disable a user (ends sessions, stops tokens)"),
-            ("enable", users.user_enable, "enable a disabled user")):
+            ("disable", _later("commands_users", "user_disable"),
+             "disable a user (ends sessions, stops tokens)"),
+            ("enable", _later("commands_users", "user_enable"), "enable a disabled user")):
         command = user.add_parser(verb, help=text)
         command.add_argument("name", metavar="NAME")
         command.set_defaults(handler=handler)
@@ -120,16 +170,16 @@ def _add_user_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     reset.add_argument("name", metavar="NAME")
     reset.add_argument("--password-stdin", action="store_true",
                        help="read the password from the first line of standard input")
-    reset.set_defaults(handler=users.user_reset_password)
+    reset.set_defaults(handler=_later("commands_users", "user_reset_password"))
     token = user.add_parser("token", help="create an API token for a user (printed once)")
     token.add_argument("name", metavar="NAME")
     token.add_argument("--name", dest="label", required=True, metavar="LABEL",
                        help="what the token is for, e.g. 'nightly export'")
-    token.set_defaults(handler=users.user_token)
+    token.set_defaults(handler=_later("commands_users", "user_token"))
     grant = user.add_parser("grant", help="let an operator use an app")
     grant.add_argument("name", metavar="NAME")
     grant.add_argument("app", metavar="APP_SLUG")
-    grant.set_defaults(handler=users.user_grant)
+    grant.set_defaults(handler=_later("commands_users", "user_grant"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

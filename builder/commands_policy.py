@@ -12,46 +12,6 @@ import shlex
 from builder.cli_instance import instance_toolcrib
 from builder.security import allowlists, audit
 from builder.security.allowlists import AllowlistError, EntryView, level_label
-from builder.store.policy_models import ALLOWLIST_SCOPES
-
-
-def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    scopes = ", ".join(ALLOWLIST_SCOPES)
-    allow = sub.add_parser(
-        "allowlist", help="IP allowlists of the instance, apps and data sources",
-        description="An empty list does not restrict. SCOPE is one of: " + scopes + "; apps and "
-                    "data sources need a TARGET (app slug or data-source name).",
-    ).add_subparsers(dest="allowlist", required=True)
-    show = allow.add_parser("list", help="show the entries")
-    show.add_argument("scope", nargs="?", choices=ALLOWLIST_SCOPES, metavar="SCOPE")
-    show.add_argument("target", nargs="?", metavar="TARGET")
-    show.set_defaults(handler=allowlist_list)
-    add = allow.add_parser("add", help="allow an address or network",
-                           usage="toolcrib allowlist add SCOPE [TARGET] CIDR [--note NOTE]")
-    add.add_argument("scope", choices=ALLOWLIST_SCOPES, metavar="SCOPE")
-    add.add_argument("rest", nargs="+", metavar="[TARGET] CIDR",
-                     help="e.g. `instance 10.0.0.0/8` or `app order-shipping 2001:db8::/32`")
-    add.add_argument("--note", default="", help="why this entry is there")
-    add.set_defaults(handler=allowlist_add)
-    remove = allow.add_parser("remove", help="remove an entry",
-                              usage="toolcrib allowlist remove SCOPE [TARGET] CIDR")
-    remove.add_argument("scope", choices=ALLOWLIST_SCOPES, metavar="SCOPE")
-    remove.add_argument("rest", nargs="+", metavar="[TARGET] CIDR")
-    remove.set_defaults(handler=allowlist_remove)
-    reset = allow.add_parser(
-        "reset", help="remove every entry of a list (all lists without SCOPE): the way back in "
-                      "after a lockout; prints the commands that would restore them")
-    reset.add_argument("scope", nargs="?", choices=ALLOWLIST_SCOPES, metavar="SCOPE")
-    reset.add_argument("target", nargs="?", metavar="TARGET")
-    reset.set_defaults(handler=allowlist_reset)
-
-    log = sub.add_parser("audit", help="the audit log").add_subparsers(dest="audit",
-                                                                       required=True)
-    purge = log.add_parser("purge", help="delete events older than the retention period now")
-    purge.set_defaults(handler=audit_purge)
-    retention = log.add_parser("retention", help="show or set the retention period (days)")
-    retention.add_argument("days", nargs="?", metavar="DAYS")
-    retention.set_defaults(handler=audit_retention)
 
 
 def _target_and_cidr(scope: str, rest: list[str]) -> tuple[str, str]:

@@ -7,14 +7,16 @@ file in the instance folder created with mode 0600 on first use.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.fernet import Fernet, InvalidToken
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 
 class SecretKeyError(RuntimeError):
@@ -44,13 +46,23 @@ def load_key_material(secret_key: str, key_file: Path) -> bytes:
 
 class SecretBox:
     def __init__(self, material: bytes) -> None:
-        self._fernet = Fernet(base64.urlsafe_b64encode(_derive(material, b"toolcrib-secrets")))
+        self._fernet_key = base64.urlsafe_b64encode(_derive(material, b"toolcrib-secrets"))
         self.session_key = _derive(material, b"toolcrib-session").hex()
+
+    @functools.cached_property
+    def _fernet(self) -> Fernet:
+        # cryptography costs each server process ~6 MB and ~15 ms: imported at the first data
+        # source opened, not at start-up.
+        from cryptography.fernet import Fernet
+
+        return Fernet(self._fernet_key)
 
     def seal(self, data: dict[str, Any]) -> str:
         return self._fernet.encrypt(json.dumps(data).encode()).decode()
 
     def open(self, token: str) -> dict[str, Any]:
+        from cryptography.fernet import InvalidToken
+
         try:
             return json.loads(self._fernet.decrypt(token.encode()))
         except InvalidToken:
