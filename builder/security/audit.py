@@ -27,7 +27,7 @@ from builder import bindings
 from builder.context import toolcrib
 from builder.errors import UserError
 from builder.security.auth import Principal
-from builder.store.driver_statements import DriverStatement
+from builder.store import audit_inbox
 from builder.store.models import utcnow
 from builder.store.policy_models import AuditEvent, Setting
 
@@ -37,12 +37,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_INSERT = AuditEvent.__table__.insert()
-_COLUMNS = frozenset(AuditEvent.__table__.columns.keys())
-#: What ``record`` sets: every column but the id. Run on the driver connection, not through
-#: ``Connection.execute``: it runs on every request (builder/store/driver_statements.py).
-_FIELDS = tuple(sorted(_COLUMNS - {"id"}))
-_INSERT_FAST = DriverStatement(_INSERT, _FIELDS)
+#: What ``record`` sets: every column but the id.
+_FIELDS = audit_inbox.FIELDS
 
 #: Names whose values never reach the log (matched anywhere in a binding path or a field name).
 SECRET_MARKERS = ("password", "passwd", "pwd", "secret", "token", "apikey", "api_key",
@@ -129,9 +125,11 @@ def record(kind: str, *, outcome: str, who: Principal | None = None, actor: str 
     unknown = set(row) - set(_FIELDS)
     if unknown:
         raise TypeError(f"audit events have no field {sorted(unknown)}")
-    # Its own short transaction; not the ORM's unit of work, which cost more than the statement
-    # itself (docs/performance.md).
-    _INSERT_FAST.run((store or toolcrib().store).engine, row)
+    # Its own short transaction, into the index-less inbox; it reaches ``audit_events`` before
+    # anything reads the log (builder/store/audit_inbox.py, docs/performance.md).
+    engine = (store or toolcrib().store).engine
+    audit_inbox.write(engine, row)
+    audit_inbox.move_if_due(engine)
     _maybe_purge()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,9 +11,10 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from builder.store import generation
+from builder.store import audit_inbox, generation
 
 MIGRATIONS_PATH = Path(__file__).with_name("migrations")
+log = logging.getLogger(__name__)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -44,6 +46,12 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        """An ORM session in one transaction. Audit events still in the inbox are moved into
+        ``audit_events`` first, so whatever reads the log sees all of it (``audit_inbox``)."""
+        try:
+            audit_inbox.move(self.engine)
+        except Exception:  # noqa: BLE001 - the events wait safely; the session still opens
+            log.warning("could not move audit events out of the inbox", exc_info=True)
         with self._sessions.begin() as session:
             yield session
 

@@ -29,7 +29,7 @@ from builder.store.driver_statements import DriverStatement
 from builder.store.models import Base
 
 #: Tables whose writes never change what a cache holds.
-UNWATCHED_TABLES = frozenset({"audit_events", "policy_generation"})
+UNWATCHED_TABLES = frozenset({"audit_events", "audit_inbox", "policy_generation"})
 
 
 class PolicyGeneration(Base):

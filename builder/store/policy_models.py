@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import Column, DateTime, Float, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from builder.store.models import Base, utcnow
@@ -75,3 +76,15 @@ class AuditEvent(Base):
     #: (actor_id NULL); an app's query.
     __table_args__ = (Index("ix_audit_events_actor", "actor", "actor_id"),
                       Index("ix_audit_events_app_query", "app_slug", "query_name"))
+
+
+def _inbox_columns() -> list[Column[Any]]:
+    return [Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+            for c in AuditEvent.__table__.columns]
+
+
+#: Where ``audit.record`` writes an event: the audit log's columns and no index, so the write
+#: each request makes is one row in one table instead of one in every index of ``audit_events``.
+#: Events move on to ``audit_events`` in batches (``builder/store/audit_inbox.py``), and always
+#: before the log is read.
+audit_inbox = Table("audit_inbox", Base.metadata, *_inbox_columns())
