@@ -8,7 +8,28 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from builder.config import Settings
     from builder.context import Toolcrib
+
+
+def migrate_instance() -> Settings:
+    """The configured instance's folder, key file and metadata schema brought up to date, without
+    building the app (``toolcrib serve`` then becomes gunicorn's master, which does not keep it:
+    each worker builds its own, ``builder/server.py``)."""
+    from builder.config import load_settings
+    from builder.security.secretbox import load_key_material
+    from builder.store import Store
+
+    settings = load_settings()
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    # The key file, if it is to be created, before two workers race to create it.
+    load_key_material(settings.secret_key, settings.key_file)
+    store = Store(settings.database_url)
+    try:
+        store.upgrade()
+    finally:
+        store.dispose()
+    return settings
 
 
 @contextmanager

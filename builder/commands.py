@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from builder.cli_instance import instance_toolcrib
+from builder.cli_instance import instance_toolcrib, migrate_instance
 from builder.config import load_settings
 from builder.errors import UserError
 
@@ -23,30 +23,8 @@ def _serve(args: argparse.Namespace, config: dict[str, Any] | None = None) -> No
     run_server(config, host=args.host, port=args.port, workers=args.workers, dev=args.dev)
 
 
-def _prepare_instance() -> None:
-    """What ``serve`` does once before the workers start: the instance folder, its key file and
-    the metadata schema brought up to date (Alembic).
-
-    Without building the app: this process becomes gunicorn's master, which does not keep it,
-    and each worker builds its own (``builder/server.py``). Loading it here too was ~0.5 s of
-    every cold start.
-    """
-    from builder.security.secretbox import load_key_material
-    from builder.store import Store
-
-    settings = load_settings()
-    settings.instance_path.mkdir(parents=True, exist_ok=True)
-    # The key file, if it is to be created, before two workers race to create it.
-    load_key_material(settings.secret_key, settings.key_file)
-    store = Store(settings.database_url)
-    try:
-        store.upgrade()
-    finally:
-        store.dispose()
-
-
 def serve(args: argparse.Namespace) -> int:
-    _prepare_instance()
+    migrate_instance()  # once, before the workers start; building the app here cost ~0.5 s
     print(f"Toolcrib serving on http://{args.host}:{args.port}/", flush=True)
     _serve(args)
     return 0
@@ -118,8 +96,8 @@ def _instance_datasource_names() -> set[str] | None:
 def db_upgrade(args: argparse.Namespace) -> int:
     from sqlalchemy.engine import make_url
 
-    with instance_toolcrib() as tc:
-        url = make_url(tc.settings.database_url).render_as_string(hide_password=True)
+    settings = migrate_instance()
+    url = make_url(settings.database_url).render_as_string(hide_password=True)
     print(f"metadata database is up to date ({url})")
     return 0
 

@@ -34,7 +34,7 @@ class CompiledSQL:
     expanding: frozenset[str] = frozenset()
 
     def statement(self) -> TextClause:
-        return _text_clause(self.text, self.expanding)
+        return text_clause(self.text, self.expanding)
 
     @property
     def sql(self) -> str:
@@ -43,7 +43,7 @@ class CompiledSQL:
 
 
 @functools.lru_cache(maxsize=1024)
-def _text_clause(sql: str, expanding: frozenset[str]) -> TextClause:
+def text_clause(sql: str, expanding: frozenset[str] = frozenset()) -> TextClause:
     """One ``text()`` object per statement text: SQLAlchemy then finds its compiled form in its
     cache without rebuilding the clause and its cache key on every run (~25 µs a statement)."""
     clause = text(sql)

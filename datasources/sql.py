@@ -7,7 +7,6 @@ rest (transactions, paging, errors) is ``datasources/sql_base.py``.
 
 from __future__ import annotations
 
-import functools
 import math
 import sqlite3
 import time
@@ -17,12 +16,13 @@ from datetime import time as dtime
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Connection, CursorResult, Engine, TextClause, create_engine, event, text
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
 from builder.queries import CompiledSQL
+from builder.sql_binding import text_clause
 from datasources.sql_base import Cleanup, SQLSource
 from datasources.sql_support import (
     mysql_failure_kind,
@@ -35,12 +35,6 @@ __all__ = ["MySQLSource", "PostgresSource", "SQLSource", "SQLiteSource"]
 
 def _port(cfg: dict[str, Any]) -> int | None:
     return int(cfg["port"]) if cfg.get("port") else None
-
-
-@functools.lru_cache(maxsize=64)
-def _clause(sql: str) -> TextClause:
-    """The per-run SET/SELECT statements as one ``text()`` each (not rebuilt on every run)."""
-    return text(sql)
 
 
 def _pool_options(cfg: dict[str, Any], probe: bool) -> dict[str, Any]:
@@ -226,7 +220,7 @@ class MySQLSource(SQLSource):
         limit = "max_statement_time = :limit" if mariadb else "max_execution_time = :limit"
         read_only = "tx_read_only" if mariadb else "transaction_read_only"
         rows = "DEFAULT" if row_limit is None else ":rows"
-        conn.execute(_clause(f"SET SESSION {limit}, SESSION innodb_lock_wait_timeout = :lock, "
+        conn.execute(text_clause(f"SET SESSION {limit}, SESSION innodb_lock_wait_timeout = :lock, "
                              f"SESSION sql_select_limit = {rows}, SESSION {read_only} = :ro"),
                      {"limit": timeout if mariadb else max(1, int(timeout * 1000)),
                       "lock": max(1, math.ceil(timeout)), "rows": row_limit,
@@ -323,7 +317,7 @@ class PostgresSource(SQLSource):
         settings = "set_config('statement_timeout', :ms, true)"
         if self.read_only:  # = SET TRANSACTION READ ONLY; a query cannot switch it back
             settings += ", set_config('transaction_read_only', 'on', true)"
-        conn.execute(_clause(f"SELECT {settings}"), {"ms": str(max(1, int(timeout * 1000)))})
+        conn.execute(text_clause(f"SELECT {settings}"), {"ms": str(max(1, int(timeout * 1000)))})
         return None
 
     def _before_insert(self, conn: Connection) -> None:

@@ -68,20 +68,17 @@ def _decimal(value: Decimal) -> Any:
 _PLAIN = frozenset({type(None), bool, int, str})
 
 
-def json_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
-    """Rows as dicts of JSON-ready values. Runs on every page, so the common case, a page of
-    plain values only, is one check over all cells and one zip per row."""
-    if _PLAIN.issuperset(map(type, chain.from_iterable(rows))):
-        return [dict(zip(columns, row, strict=False)) for row in rows]
-    return [dict(zip(columns, row, strict=False)) if _PLAIN.issuperset(map(type, row))
-            else {c: json_value(v) for c, v in zip(columns, row, strict=False)} for row in rows]
-
-
 def json_arrays(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
-    """Rows as lists of JSON-ready values (``json_rows`` without the column names)."""
+    """Rows as lists of JSON-ready values. Runs on every page, so the common case, a page of
+    plain values only, is one type check over all cells and a copy per row."""
     if _PLAIN.issuperset(map(type, chain.from_iterable(rows))):
         return [list(row) for row in rows]
     return [[json_value(v) for v in row] for row in rows]
+
+
+def json_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """Rows as dicts of JSON-ready values keyed by column."""
+    return [dict(zip(columns, row, strict=False)) for row in json_arrays(rows)]
 
 
 def plural(n: int) -> str:

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 #: What ``record`` sets: every column but the id.
 _FIELDS = audit_inbox.FIELDS
+_FIELD_SET = frozenset(_FIELDS)
 
 #: Names whose values never reach the log (matched anywhere in a binding path or a field name).
 SECRET_MARKERS = ("password", "passwd", "pwd", "secret", "token", "apikey", "api_key",
@@ -122,7 +123,7 @@ def record(kind: str, *, outcome: str, who: Principal | None = None, actor: str 
         detail=json.dumps(detail or {}, ensure_ascii=False, default=str),
         **fields,
     )
-    unknown = set(row) - set(_FIELDS)
+    unknown = row.keys() - _FIELD_SET
     if unknown:
         raise TypeError(f"audit events have no field {sorted(unknown)}")
     # Its own short transaction, into the index-less inbox; it reaches ``audit_events`` before
