@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -38,7 +38,7 @@ from builder.sqlscan import (
     first_keyword,
     tokenize,
 )
-from datasources.base import FILTER_OPS, FilterClause, PageRequest, QueryInputError
+from datasources.base import FILTER_OPS, FilterClause, PageRequest, QueryInputError, SortKey
 from datasources.base import MAX_PAGE_SIZE as MAX_PAGE_SIZE  # re-exported
 
 ROW_KEYWORDS = ("SELECT", "VALUES", "TABLE")
@@ -165,8 +165,9 @@ def _order_by(page: PageRequest, columns: Sequence[str], dialect: Dialect, *,
     read from the other end, see ``wrap_page``).
     """
     keys = list(page.sort)
-    if keys and columns and columns[0] not in {k.column for k in keys}:
-        keys.append(type(keys[0])(columns[0]))  # tie-breaker: stable pages on duplicate values
+    breaker = page.key if page.key in columns else (columns[0] if columns else None)
+    if keys and breaker is not None and breaker not in {k.column for k in keys}:
+        keys.append(type(keys[0])(breaker))  # tie-breaker: stable pages on duplicate values
     parts = []
     for key in keys:
         _check_column(key.column, columns, "sort")
@@ -184,6 +185,33 @@ def probe_columns(compiled: CompiledSQL) -> CompiledSQL:
     """A statement returning no rows but the query's columns (to check sort/filter names)."""
     sql = f"SELECT * FROM (\n{compiled.text}\n) AS q LIMIT 0"
     return CompiledSQL(sql, dict(compiled.params), compiled.expanding)
+
+
+@functools.lru_cache(maxsize=1024)
+def orders_itself(sql: str) -> bool:
+    """Whether the statement has an ORDER BY of its own (outside brackets: not a subquery's or
+    a window function's)."""
+    depth, after_order = 0, False
+    for token in _loose_tokens(sql):
+        if token.kind == "punct":
+            text = sql[token.start:token.end]
+            depth += text.count("(") - text.count(")")
+            after_order = False
+        elif token.kind == "word":
+            word = sql[token.start:token.end].upper()
+            if depth == 0 and after_order and word == "BY":
+                return True
+            after_order = depth == 0 and word == "ORDER"
+    return False
+
+
+def _keyed(compiled: CompiledSQL, page: PageRequest, columns: Sequence[str]) -> PageRequest:
+    """``page`` sorted by its ``key`` when it has no sort, the query returns that column, and
+    the query does not order its own rows (that order is kept)."""
+    if page.sort or page.key is None or page.key not in columns \
+            or orders_itself(compiled.text):
+        return page
+    return replace(page, sort=(SortKey(page.key),))
 
 
 def _past_middle(page: PageRequest, size: int, offset: int, total: int | None) -> bool:
@@ -229,6 +257,7 @@ def wrap_page(compiled: CompiledSQL, page: PageRequest, columns: Sequence[str],
     the caller turns its rows around), so the last page costs what the first one does instead
     of an OFFSET over the whole table.
     """
+    page = _keyed(compiled, page, columns)
     size, offset = page.window()
     filtered = _filtered(compiled, page.filter, columns, dialect)
     base, params, expanding = filtered.text, filtered.params, filtered.expanding

@@ -73,6 +73,9 @@ def _parse_page(page: Any) -> PageRequest:
     hint = page.get("totalHint")
     if hint is not None and (not _is_int(hint) or hint < 0):
         raise QueryInputError('"page.totalHint" must be a whole number from 0')
+    key = page.get("key")
+    if key is not None and not isinstance(key, str):
+        raise QueryInputError('"page.key" must be a column name')
     return PageRequest(
         size=size,
         number=number,
@@ -80,6 +83,7 @@ def _parse_page(page: Any) -> PageRequest:
         filter=tuple(_parse_filter(f) for f in _as_list(page.get("filter"), "page.filter")),
         want_total=page.get("total", True) is not False,
         total_hint=hint,
+        key=key or None,
     )
 
 

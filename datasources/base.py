@@ -182,6 +182,10 @@ class PageRequest:
     #: deciding to count anyway when the page lies past the middle, so it can be read from the
     #: other end. It never replaces the count.
     total_hint: int | None = None
+    #: The column that tells rows apart (a table's ``rowKey``). With no sort, a SQL page is
+    #: ordered by it when the query returns it and has no ORDER BY of its own: pages then never
+    #: overlap, and a page past the middle is read from the other end (``wrap_page``).
+    key: str | None = None
 
     def window(self) -> tuple[int, int]:
         """(size, offset) of the page, the size capped at ``MAX_PAGE_SIZE``."""

@@ -16,7 +16,7 @@ from datetime import time as dtime
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
@@ -24,6 +24,7 @@ from sqlalchemy.pool import NullPool
 from builder.queries import CompiledSQL
 from builder.sql_binding import text_clause
 from datasources.sql_base import Cleanup, SQLSource
+from datasources.sql_driver import Outcome
 from datasources.sql_support import (
     mysql_failure_kind,
     pg_failure_kind,
@@ -325,7 +326,7 @@ class PostgresSource(SQLSource):
         # the id of an earlier statement (the pooled connection may have served other runs).
         conn.exec_driver_sql("DISCARD SEQUENCES")
 
-    def _read_last_id(self, conn: Connection, res: CursorResult[Any]) -> Any:
+    def _read_last_id(self, conn: Connection, res: Outcome) -> Any:
         """``lastval()``: the value the INSERT took from a sequence (SERIAL/IDENTITY)."""
         try:
             with conn.begin_nested():  # lastval() fails when the step used no sequence

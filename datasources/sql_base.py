@@ -17,7 +17,7 @@ from contextlib import contextmanager, suppress
 from time import monotonic, perf_counter
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, CursorResult, Engine, event, inspect, text
+from sqlalchemy import Connection, Engine, event, inspect, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine.reflection import ObjectKind
@@ -31,6 +31,7 @@ from builder.queries import (
     wrap_view,
 )
 from builder.transactions import SQLTransaction
+from datasources import sql_driver
 from datasources.base import (
     ColumnInfo,
     ConnectionFailure,
@@ -48,7 +49,7 @@ from datasources.base import (
     RowCountMismatch,
     TableInfo,
 )
-from datasources.sql_driver import fetch_all, fetch_scalar
+from datasources.sql_driver import Outcome, fetch_all, fetch_scalar
 from datasources.sql_support import (
     driver_message,
     json_arrays,
@@ -274,23 +275,28 @@ class SQLSource(TransactionSteps, DataSource):
         return compiled.statement()
 
     def _fetch(self, conn: Connection, compiled: CompiledSQL, max_rows: int,
-               selecting: bool) -> tuple[CursorResult[Any], list[str], Sequence[Any], int | None]:
-        """Run one statement: (result, columns, at most ``max_rows + 1`` rows, rows changed).
+               selecting: bool) -> tuple[Outcome, list[str], Sequence[Any], int | None]:
+        """Run one statement: (outcome, columns, at most ``max_rows + 1`` rows, rows changed).
 
         The rows changed are None for a SELECT, and for a statement returning no rows when the
-        driver does not say. Also the steps of ``transaction:`` queries.
+        driver does not say. Also the steps of ``transaction:`` queries. Writes run on the
+        driver's cursor (datasources/sql_driver.py); a SELECT through SQLAlchemy, which can
+        stream it (``_stream``).
         """
-        res = conn.execute(self._stream(compiled) if selecting else compiled.statement(),
-                           compiled.params)
+        if not selecting:
+            done = sql_driver.execute(conn, compiled, max_rows + 1)
+            if not done.returns_rows:
+                return done, [], [], done.rowcount if done.rowcount >= 0 else None
+            # INSERT/UPDATE/DELETE ... RETURNING
+            rowcount = done.rowcount if done.rowcount >= 0 else len(done.rows)
+            return done, done.columns, done.rows, rowcount
+        res = conn.execute(self._stream(compiled), compiled.params)
         if not res.returns_rows:
             return res, [], [], res.rowcount if res.rowcount >= 0 else None
         columns = list(res.keys())
         raw = res.fetchmany(max_rows + 1)
-        rowcount = None
-        if not selecting:  # INSERT/UPDATE/DELETE ... RETURNING
-            rowcount = res.rowcount if res.rowcount >= 0 else len(raw)
         res.close()
-        return res, columns, raw, rowcount
+        return res, columns, raw, None
 
     def _run_plain(self, conn: Connection, compiled: CompiledSQL, max_rows: int,
                    selecting: bool, expect_rows: int | None, arrays: bool = False) -> QueryResult:
@@ -311,7 +317,7 @@ class SQLSource(TransactionSteps, DataSource):
                   arrays: bool = False) -> QueryResult:
         columns: list[str] = []
         not_null: frozenset[str] = frozenset()
-        if page.sort or page.filter:
+        if page.sort or page.filter or page.key:
             columns, not_null = self._probe(conn, compiled)
         try:
             paged = wrap_page(compiled, page, columns, conn.dialect, not_null=not_null)

@@ -1,6 +1,8 @@
-"""A table's page statements run on the driver's cursor, inside the SQLAlchemy transaction.
+"""Statements run on the driver's cursor, inside the SQLAlchemy transaction: a table's page and
+count, and the writes (INSERT/UPDATE/DELETE, also as ``transaction:`` steps).
 
-Every page of a table runs one or two statements (the rows, and the count). Through
+Every page of a table runs one or two statements (the rows, and the count), and an Update button
+one write. Through
 ``Connection.execute`` each cost ~45 µs of Python (execution context, result metadata, a ``Row``
 per row) on top of what the driver does, on a request budget of about 1 ms
 (docs/performance.md). Here the statement text is compiled by SQLAlchemy once per dialect (its
@@ -17,7 +19,8 @@ expands them; so does everything on an engine with cursor-execute listeners (SQL
 from __future__ import annotations
 
 import functools
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sqlalchemy import Connection
 from sqlalchemy import exc as sa_exc
@@ -34,21 +37,61 @@ def _driver_form(sql: str, dialect: Dialect) -> tuple[str, tuple[str, ...] | Non
     return compiled.string, tuple(compiled.positiontup) if compiled.positiontup else None
 
 
-def fetch_all(conn: Connection, compiled: CompiledSQL) -> tuple[list[str], list[Any]]:
-    """Run a row-returning statement: (column names, a list of every row)."""
-    if compiled.expanding or conn.dispatch.before_cursor_execute \
-            or conn.dispatch.after_cursor_execute:
+class Outcome(Protocol):
+    """What callers read of a statement's result: SQLAlchemy's ``CursorResult`` or ours."""
+
+    @property
+    def returns_rows(self) -> bool: ...
+    @property
+    def lastrowid(self) -> Any: ...
+
+
+@dataclass
+class DriverResult:
+    """What one statement gave: the attributes of SQLAlchemy's ``CursorResult`` callers read."""
+
+    returns_rows: bool
+    columns: list[str]
+    rows: list[Any]
+    rowcount: int  # -1 when the driver does not say
+    lastrowid: Any = None  # psycopg has none: PostgreSQL reads lastval()
+
+
+def _last_id(result: Any) -> Any:
+    """The driver's ``lastrowid``, or None where it has none (psycopg)."""
+    try:
+        return result.lastrowid
+    except Exception:  # noqa: BLE001 - AttributeError from the cursor, or SQLAlchemy's wrapper
+        return None
+
+
+def _through_sqlalchemy(conn: Connection, compiled: CompiledSQL) -> bool:
+    return bool(compiled.expanding or conn.dispatch.before_cursor_execute
+                or conn.dispatch.after_cursor_execute)
+
+
+def execute(conn: Connection, compiled: CompiledSQL, max_rows: int | None = None) -> DriverResult:
+    """Run one statement; with ``max_rows``, keep at most that many of the rows it returns."""
+    if _through_sqlalchemy(conn, compiled):
         res = conn.execute(compiled.statement(), compiled.params)
-        return list(res.keys()), list(res.fetchall())
+        if not res.returns_rows:
+            return DriverResult(False, [], [], res.rowcount, _last_id(res))
+        rows = list(res.fetchall() if max_rows is None else res.fetchmany(max_rows))
+        result = DriverResult(True, list(res.keys()), rows, res.rowcount, _last_id(res))
+        res.close()
+        return result
     sql, order = _driver_form(compiled.text, conn.dialect)
     params: Any = [compiled.params[name] for name in order] if order else compiled.params
     fairy = conn.connection  # the pooled connection of the caller's transaction
     cursor = fairy.cursor()
     try:
         cursor.execute(sql, params)
-        columns = [column[0] for column in cursor.description or ()]
-        rows = cursor.fetchall()
-        return columns, rows if isinstance(rows, list) else list(rows)  # PyMySQL: a tuple
+        if cursor.description is None:
+            return DriverResult(False, [], [], cursor.rowcount, _last_id(cursor))
+        columns = [column[0] for column in cursor.description]
+        rows = cursor.fetchall() if max_rows is None else cursor.fetchmany(max_rows)
+        return DriverResult(True, columns, rows if isinstance(rows, list) else list(rows),
+                            cursor.rowcount, _last_id(cursor))  # PyMySQL: a tuple
     except conn.dialect.loaded_dbapi.Error as exc:
         lost = conn.dialect.is_disconnect(exc, fairy.dbapi_connection, cursor)
         if lost:
@@ -58,6 +101,12 @@ def fetch_all(conn: Connection, compiled: CompiledSQL) -> tuple[list[str], list[
                                          dialect=conn.dialect) from exc
     finally:
         cursor.close()
+
+
+def fetch_all(conn: Connection, compiled: CompiledSQL) -> tuple[list[str], list[Any]]:
+    """Run a row-returning statement: (column names, a list of every row)."""
+    result = execute(conn, compiled)
+    return result.columns, result.rows
 
 
 def fetch_scalar(conn: Connection, compiled: CompiledSQL) -> Any:

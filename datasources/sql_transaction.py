@@ -22,7 +22,7 @@ from decimal import Decimal
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, CursorResult
+from sqlalchemy import Connection
 from sqlalchemy import exc as sa_exc
 
 from builder.bindings import BindingError, evaluate
@@ -37,6 +37,7 @@ from datasources.base import (
     QueryResult,
     RowCountMismatch,
 )
+from datasources.sql_driver import Outcome
 from datasources.sql_support import json_rows, json_value, plural
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class TransactionSteps:
                          row_limit: int | None = None) -> AbstractContextManager[Connection]: ...
         def _timeout(self, limits: Limits) -> float: ...
         def _fetch(self, conn: Connection, compiled: CompiledSQL, max_rows: int, selecting: bool
-                   ) -> tuple[CursorResult[Any], list[str], Sequence[Any], int | None]: ...
+                   ) -> tuple[Outcome, list[str], Sequence[Any], int | None]: ...
         def _query_error(self, exc: sa_exc.StatementError, timeout: float) -> QueryError: ...
 
     # --- engine hooks -----------------------------------------------------------------------
@@ -98,7 +99,7 @@ class TransactionSteps:
     def _before_insert(self, conn: Connection) -> None:
         """Called before an INSERT step whose ``lastId`` a later step reads."""
 
-    def _read_last_id(self, conn: Connection, res: CursorResult[Any]) -> Any:
+    def _read_last_id(self, conn: Connection, res: Outcome) -> Any:
         """The id the INSERT just run generated, or None."""
         value = res.lastrowid
         return value or None  # MySQL reports 0 when no AUTO_INCREMENT value was generated

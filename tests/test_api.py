@@ -179,6 +179,7 @@ def test_server_names_cannot_be_forged(demo: Demo) -> None:
         ("order-shipping", "getOrders", {"page": {"filter": [{"column": "id", "op": "~"}]}},
          400, "bad_input"),
         ("order-shipping", "getOrders", {"state": {}, "rowFormat": "csv"}, 400, "bad_input"),
+        ("order-shipping", "getOrders", {"state": {}, "page": {"key": 3}}, 400, "bad_input"),
     ],
 )
 def test_bad_requests_get_readable_errors(demo: Demo, slug: str, name: str, body: Any,

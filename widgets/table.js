@@ -123,6 +123,7 @@
         sort: (params.sort || []).map(function (s) {
           return { column: s.field, dir: s.dir === "desc" ? "desc" : "asc" };
         }),
+        key: rowKey, // with no sort, the server orders by it: pages never overlap
       };
       var filter = (params.filter || []).filter(function (f) { return FILTER_OPS[f.type]; })
         .map(function (f) { return { column: f.field, op: FILTER_OPS[f.type], value: f.value }; });

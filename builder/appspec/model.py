@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from functools import cached_property
+from typing import Any, Literal, TypeVar, cast
 
 from builder import bindings
 from builder.appspec.scan import analyze_query, page_params_read, query_body, query_kind
@@ -12,6 +14,7 @@ from builder.imports import ImportBody
 from builder.transactions import SQLTransaction
 
 WIDGET_KEYS = ("name", "type", "at")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -80,10 +83,30 @@ class AppSpec:
         return next((page for page in self.pages if page.name == name), None)
 
     def widget(self, name: str) -> WidgetSpec:
+        try:
+            return self._widgets_by_name[name]
+        except KeyError:
+            raise KeyError(f"app {self.slug!r} has no widget named {name!r}") from None
+
+    @cached_property
+    def _widgets_by_name(self) -> dict[str, WidgetSpec]:
+        found: dict[str, WidgetSpec] = {}
         for widget in self.all_widgets():
-            if widget.name == name:
-                return widget
-        raise KeyError(f"app {self.slug!r} has no widget named {name!r}")
+            found.setdefault(widget.name, widget)  # the first one, as a scan would find
+        return found
+
+    def derived(self, key: Hashable, compute: Callable[[AppSpec], _T]) -> _T:
+        """``compute(self)``, worked out once per spec (specs are immutable and cached between
+        requests); ``key`` names what is computed."""
+        try:
+            return cast(_T, self._derived[key])
+        except KeyError:
+            value = self._derived[key] = compute(self)
+            return value
+
+    @cached_property
+    def _derived(self) -> dict[Hashable, Any]:
+        return {}
 
     def public_json(self) -> dict[str, Any]:
         """What the browser may see: layout and bindings, never a query's body or data source.

@@ -89,19 +89,32 @@ def secret_widgets(spec: AppSpec) -> frozenset[str]:
 def redact_query_values(spec: AppSpec, values: dict[str, Any]) -> dict[str, Any]:
     """A query's bound values for the log: ``redact`` plus any value that reads a password input
     (``<<pinInput.value>>`` of an ``inputType: password`` input, whatever its name)."""
+    sources = tuple(values)
+    masked = spec.derived(("audit.masked_sources", sources),
+                          lambda app: _masked_sources(app, sources))
+    return {source: MASK if source in masked else _redact_value(value)
+            for source, value in values.items()}
+
+
+def _masked_sources(spec: AppSpec, sources: tuple[str, ...]) -> frozenset[str]:
+    """The binding sources whose values the log masks: secret-looking ones, and those that read
+    a secret widget (or cannot be parsed, so cannot be shown to be safe)."""
     hidden = secret_widgets(spec)
-    redacted = redact(values)
-    if not hidden:
-        return redacted
-    for source in values:
+    masked = set()
+    for source in sources:
+        if is_secret_name(source):
+            masked.add(source)
+            continue
+        if not hidden:
+            continue
         try:
             refs = bindings.references(source)
         except Exception:  # noqa: BLE001 - unparsable here means: do not show it
-            redacted[source] = MASK
+            masked.add(source)
             continue
         if any(ref and ref[0] in hidden for ref in refs):
-            redacted[source] = MASK
-    return redacted
+            masked.add(source)
+    return frozenset(masked)
 
 
 def client_ip() -> str | None:
