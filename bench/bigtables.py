@@ -42,28 +42,35 @@ class Result:
     target_ms: float | None
 
 
+#: What the browser's table sends with every page: its rowKey (bench/apps/bench_big.yaml).
+KEY = {"key": "id"}
+
+
 def cases(rows: int) -> list[Case]:
     pages = max(1, math.ceil(rows / SIZE))
     middle = min(10_000, max(1, pages // 2))
     return [
-        Case("first page", {"number": 1}, 100),
-        Case(f"page {middle:,} (offset {(middle - 1) * SIZE:,})", {"number": middle}, None),
-        Case(f"last page ({pages:,}), no sort", {"number": pages}, 100),
+        Case("first page", {"number": 1, **KEY}, 100),
+        Case(f"page {middle:,} (offset {(middle - 1) * SIZE:,})", {"number": middle, **KEY}, None),
+        # No sort chosen: the table's rowKey orders the pages (datasources/base.py PageRequest).
+        Case(f"last page ({pages:,}), no sort", {"number": pages, **KEY}, 100),
+        Case(f"last page ({pages:,}), no sort and no key (a bare API call: no order at all)",
+             {"number": pages}, None),
         # What the flagship table sends: its defaultSort (id asc) on every page.
         Case(f"last page ({pages:,}) sorted by id, as the flagship table asks",
-             {"number": pages, "sort": [{"column": "id", "dir": "asc"}]}, 100),
+             {"number": pages, "sort": [{"column": "id", "dir": "asc"}], **KEY}, 100),
         Case("sorted by created_at desc (indexed), page 1",
-             {"number": 1, "sort": [{"column": "created_at", "dir": "desc"}]}, 100),
+             {"number": 1, "sort": [{"column": "created_at", "dir": "desc"}], **KEY}, 100),
         Case("sorted by id desc (primary key), page 1",
-             {"number": 1, "sort": [{"column": "id", "dir": "desc"}]}, 100),
+             {"number": 1, "sort": [{"column": "id", "dir": "desc"}], **KEY}, 100),
         Case("sorted by amount desc (not indexed), page 1",
-             {"number": 1, "sort": [{"column": "amount", "dir": "desc"}]}, None),
+             {"number": 1, "sort": [{"column": "amount", "dir": "desc"}], **KEY}, None),
         Case("filtered status = shipped (indexed), page 1",
-             {"number": 1, "filter": [{"column": "status", "op": "=", "value": "shipped"}]},
-             None),
+             {"number": 1, "filter": [{"column": "status", "op": "=", "value": "shipped"}],
+              **KEY}, None),
         Case("filtered address contains 上海市 (not indexed), page 1",
              {"number": 1, "filter": [{"column": "address", "op": "contains",
-                                       "value": "上海市"}]}, None),
+                                       "value": "上海市"}], **KEY}, None),
     ]
 
 
