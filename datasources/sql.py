@@ -22,7 +22,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
 from builder.queries import CompiledSQL
-from builder.sql_binding import text_clause
+from datasources import sql_driver
 from datasources.sql_base import Cleanup, SQLSource
 from datasources.sql_driver import Outcome
 from datasources.sql_support import (
@@ -221,11 +221,13 @@ class MySQLSource(SQLSource):
         limit = "max_statement_time = :limit" if mariadb else "max_execution_time = :limit"
         read_only = "tx_read_only" if mariadb else "transaction_read_only"
         rows = "DEFAULT" if row_limit is None else ":rows"
-        conn.execute(text_clause(f"SET SESSION {limit}, SESSION innodb_lock_wait_timeout = :lock, "
-                             f"SESSION sql_select_limit = {rows}, SESSION {read_only} = :ro"),
-                     {"limit": timeout if mariadb else max(1, int(timeout * 1000)),
-                      "lock": max(1, math.ceil(timeout)), "rows": row_limit,
-                      "ro": 1 if self.read_only else 0})
+        params = {"limit": timeout if mariadb else max(1, int(timeout * 1000)),
+                  "lock": max(1, math.ceil(timeout)), "ro": 1 if self.read_only else 0}
+        if row_limit is not None:
+            params["rows"] = row_limit
+        sql_driver.execute(conn, CompiledSQL(
+            f"SET SESSION {limit}, SESSION innodb_lock_wait_timeout = :lock, "
+            f"SESSION sql_select_limit = {rows}, SESSION {read_only} = :ro", params))
         return None
 
     def _is_timeout(self, orig: BaseException) -> bool:
@@ -318,7 +320,8 @@ class PostgresSource(SQLSource):
         settings = "set_config('statement_timeout', :ms, true)"
         if self.read_only:  # = SET TRANSACTION READ ONLY; a query cannot switch it back
             settings += ", set_config('transaction_read_only', 'on', true)"
-        conn.execute(text_clause(f"SELECT {settings}"), {"ms": str(max(1, int(timeout * 1000)))})
+        sql_driver.execute(conn, CompiledSQL(f"SELECT {settings}",
+                                             {"ms": str(max(1, int(timeout * 1000)))}))
         return None
 
     def _before_insert(self, conn: Connection) -> None:

@@ -1,5 +1,6 @@
 """Statements run on the driver's cursor, inside the SQLAlchemy transaction: a table's page and
-count, and the writes (INSERT/UPDATE/DELETE, also as ``transaction:`` steps).
+count, the writes (INSERT/UPDATE/DELETE, also as ``transaction:`` steps) and the per-run session
+settings of MariaDB and PostgreSQL (time limit, row cap, read-only mode).
 
 Every page of a table runs one or two statements (the rows, and the count), and an Update button
 one write. Through
