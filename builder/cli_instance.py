@@ -17,13 +17,17 @@ def migrate_instance() -> Settings:
     building the app (``toolcrib serve`` then becomes gunicorn's master, which does not keep it:
     each worker builds its own, ``builder/server.py``)."""
     from builder.config import load_settings
+    from builder.schema_head import sqlite_at_head
     from builder.security.secretbox import load_key_material
-    from builder.store import Store
 
     settings = load_settings()
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     # The key file, if it is to be created, before two workers race to create it.
     load_key_material(settings.secret_key, settings.key_file)
+    if sqlite_at_head(settings.database_url):
+        return settings  # nothing to migrate: SQLAlchemy and Alembic stay unloaded
+    from builder.store import Store
+
     store = Store(settings.database_url)
     try:
         store.upgrade()

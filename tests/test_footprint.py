@@ -44,3 +44,13 @@ def test_the_mongodb_kind_is_registered_and_loaded_at_its_first_use(tmp_path: Pa
         "import sys\nassert 'pymongo' not in sys.modules\n"
         "assert kinds.get('mongodb').kind == 'mongodb'", tmp_path)
     assert "pymongo" in modules
+
+
+def test_a_start_with_nothing_to_migrate_loads_neither_sqlalchemy_nor_alembic(
+        tmp_path: Path) -> None:
+    first = _modules_after("from builder.cli_instance import migrate_instance\n"
+                           "migrate_instance()", tmp_path)  # creates the schema
+    assert "alembic" in first
+    again = _modules_after("from builder.cli_instance import migrate_instance\n"
+                           "migrate_instance()", tmp_path)
+    assert not {"sqlalchemy", "alembic"} & again

@@ -62,3 +62,38 @@ def test_migrations_build_the_schema_the_models_describe(tmp_path: Path) -> None
     finally:
         engine.dispose()
     assert differences == []
+
+
+def test_the_start_up_check_knows_the_newest_migration(tmp_path: Path) -> None:
+    """``builder/schema_head.py`` lets ``serve`` skip Alembic only at the real head."""
+    from alembic.script import ScriptDirectory
+
+    from builder.schema_head import SCHEMA_HEAD, sqlite_at_head
+
+    url = f"sqlite:///{tmp_path / 'metadata.db'}"
+    config = alembic_config(url)
+    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_HEAD
+    assert not sqlite_at_head(url)  # no file yet
+    command.upgrade(config, "0005")
+    assert not sqlite_at_head(url)  # a revision behind: Alembic must run
+    command.upgrade(config, "head")
+    assert sqlite_at_head(url)
+    assert not sqlite_at_head(url + "?mode=ro")  # not a plain file URL: Alembic decides
+
+
+def test_serve_migrates_an_instance_a_revision_behind(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from builder.cli_instance import migrate_instance
+    from builder.schema_head import sqlite_at_head
+
+    monkeypatch.setenv("TOOLCRIB_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("TOOLCRIB_DATABASE_URL", raising=False)
+    url = f"sqlite:///{tmp_path / 'toolcrib.db'}"
+    command.upgrade(alembic_config(url), "0005")
+    settings = migrate_instance()
+    assert settings.database_url == url and sqlite_at_head(url)
+    engine = create_engine(url)
+    try:
+        assert "audit_inbox" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
