@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_policy_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from builder.store.policy_models import ALLOWLIST_SCOPES
+    from builder.policy_terms import ALLOWLIST_SCOPES
 
     scopes = ", ".join(ALLOWLIST_SCOPES)
     allow = sub.add_parser(
@@ -141,7 +141,7 @@ def _add_policy_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
 
 
 def _add_user_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from builder.store.people_models import ROLES
+    from builder.policy_terms import ROLES
 
     user = sub.add_parser("user", help="users, roles, passwords, API tokens, app grants"
                           ).add_subparsers(dest="user", required=True)

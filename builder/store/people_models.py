@@ -7,11 +7,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from builder.policy_terms import ROLES as ROLES  # re-exported
 from builder.store.models import Base, utcnow
-
-#: admin: users, data sources, allowlists, audit. developer: build and publish apps, write
-#: queries. operator: use the apps granted to them.
-ROLES = ("admin", "developer", "operator")
 
 
 class User(Base):

@@ -8,10 +8,8 @@ from typing import Any
 from sqlalchemy import Column, DateTime, Float, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from builder.policy_terms import ALLOWLIST_SCOPES as ALLOWLIST_SCOPES  # re-exported
 from builder.store.models import Base, utcnow
-
-#: An empty allowlist at a level means "no restriction at this level".
-ALLOWLIST_SCOPES = ("instance", "app", "datasource")
 
 
 class AllowlistEntry(Base):
