@@ -42,7 +42,9 @@ def _pool_options(cfg: dict[str, Any], probe: bool) -> dict[str, Any]:
     """A pool for serving queries; a probe opens one connection and keeps none."""
     if probe:
         return {"poolclass": NullPool}
-    return {"pool_size": int(cfg.get("pool_size", 5)), "pool_pre_ping": True}
+    # No pre-ping: a connection the server closed is replaced at the run's first statement
+    # (SQLSource._begin), without a round trip on every run.
+    return {"pool_size": int(cfg.get("pool_size", 5))}
 
 
 # --- SQLite -------------------------------------------------------------------------------------
@@ -99,10 +101,7 @@ class SQLiteSource(SQLSource):
         # mode=rw: a mistyped path is an error, not a new empty database.
         url = URL.create("sqlite", database=f"file:{quote(str(path))}",
                          query={"mode": "rw", "uri": "true"})
-        options = _pool_options(self.config, probe)
-        if "pool_pre_ping" in options:
-            options["pool_pre_ping"] = False  # a file has no server connection that can die
-        engine = create_engine(url, **options,
+        engine = create_engine(url, **_pool_options(self.config, probe),
                                connect_args={"timeout": self.busy_timeout_s,
                                              "detect_types": sqlite3.PARSE_DECLTYPES})
 

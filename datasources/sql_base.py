@@ -17,7 +17,7 @@ from contextlib import contextmanager, suppress
 from time import monotonic, perf_counter
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, Engine, event, inspect, text
+from sqlalchemy import Connection, Engine, Transaction, event, inspect, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine.reflection import ObjectKind
@@ -224,18 +224,12 @@ class SQLSource(TransactionSteps, DataSource):
     @contextmanager
     def _transaction(self, timeout: float, row_limit: int | None = None) -> Iterator[Connection]:
         try:
-            conn = self.engine().connect()
-        except QueryError:
-            raise
-        except Exception as exc:  # driver, network or configuration: all "cannot connect"
-            self._reset_pool()
-            raise self._unavailable(exc) from None
+            conn, trans, cleanup = self._begin(timeout, row_limit)
+        except sa_exc.StatementError as exc:
+            raise self._query_error(exc, timeout) from exc
         try:
             with conn:
-                trans = conn.begin()
-                cleanup: Cleanup | None = None
                 try:
-                    cleanup = self._prepare(conn, timeout, row_limit)
                     yield conn
                     trans.commit()
                 except BaseException:
@@ -248,6 +242,37 @@ class SQLSource(TransactionSteps, DataSource):
                             cleanup()
         except sa_exc.StatementError as exc:
             raise self._query_error(exc, timeout) from exc
+
+    def _begin(self, timeout: float,
+               row_limit: int | None) -> tuple[Connection, Transaction, Cleanup | None]:
+        """A pooled connection, its transaction begun and the run's settings applied.
+
+        The pool does not ping a connection when it hands it out (``pool_pre_ping`` cost a round
+        trip and ~100 µs of CPU on every run, docs/performance.md). A connection that the server
+        closed meanwhile (a restart, an idle timeout) fails at ``_prepare``, the run's first
+        statement: SQLAlchemy then invalidates it (and every connection pooled before it), and it
+        is replaced once. Nothing of the run has happened yet, so trying again is safe.
+        """
+        for attempt in (1, 2):
+            try:
+                conn = self.engine().connect()
+            except QueryError:
+                raise
+            except Exception as exc:  # driver, network or configuration: all "cannot connect"
+                self._reset_pool()
+                raise self._unavailable(exc) from None
+            try:
+                trans = conn.begin()
+                return conn, trans, self._prepare(conn, timeout, row_limit)
+            except sa_exc.DBAPIError as exc:
+                conn.close()
+                if attempt == 1 and exc.connection_invalidated:
+                    continue
+                raise
+            except BaseException:
+                conn.close()
+                raise
+        raise AssertionError("unreachable")
 
     # --- the DataSource API ---------------------------------------------------------------------
 
