@@ -14,7 +14,7 @@ import importlib.util
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from time import monotonic, perf_counter
+from time import perf_counter
 from typing import Any, ClassVar
 
 from sqlalchemy import Connection, Engine, Transaction, event, inspect, text
@@ -26,9 +26,6 @@ from builder.queries import (
     CompiledSQL,
     compile_sql,
     is_select,
-    probe_columns,
-    wrap_page,
-    wrap_view,
 )
 from builder.transactions import SQLTransaction
 from datasources import sql_driver
@@ -41,7 +38,6 @@ from datasources.base import (
     DataSourceTimeout,
     DataSourceUnavailable,
     Limits,
-    PageRequest,
     QueryError,
     QueryInputError,
     QueryRequest,
@@ -49,11 +45,11 @@ from datasources.base import (
     RowCountMismatch,
     TableInfo,
 )
-from datasources.sql_driver import Outcome, fetch_all, fetch_scalar
+from datasources.sql_driver import Outcome
+from datasources.sql_pages import TablePages
 from datasources.sql_support import (
     driver_message,
-    json_arrays,
-    json_rows,
+    json_result,
     network_failure_kind,
     plural,
     scrub,
@@ -62,17 +58,9 @@ from datasources.sql_transaction import TransactionSteps
 
 Cleanup = Callable[[], None]
 
-#: How long a query's probed columns are trusted, and how many queries a source remembers.
-PROBE_TTL_S = 60.0
-PROBE_CACHE_SIZE = 256
-
 #: ``test_connection`` gives up connecting after this many seconds (whatever the data source's
 #: own connect timeout), so an admin gets an answer within 5 s.
 PROBE_CONNECT_TIMEOUT_S = 4
-
-
-def _json(columns: list[str], raw: Sequence[Any], arrays: bool) -> list[Any]:
-    return json_arrays(raw) if arrays else json_rows(columns, raw)
 
 
 def _mismatch(expected: int, actual: int, write: bool) -> RowCountMismatch:
@@ -87,7 +75,7 @@ def _mismatch(expected: int, actual: int, write: bool) -> RowCountMismatch:
                             "nothing was saved; check the query's WHERE clause")
 
 
-class SQLSource(TransactionSteps, DataSource):
+class SQLSource(TablePages, TransactionSteps, DataSource):
     """Shared behaviour; subclasses supply the URL, session setup and error classification."""
 
     driver: ClassVar[str]  # the DB-API module that must import for the kind to be offered
@@ -98,8 +86,6 @@ class SQLSource(TransactionSteps, DataSource):
         super().__init__(name, config)
         self._engine: Engine | None = None
         self._lock = threading.Lock()
-        #: query text -> (when, columns, NOT NULL columns): see ``_probe``.
-        self._probes: dict[str, tuple[float, list[str], frozenset[str]]] = {}
 
     # --- configuration --------------------------------------------------------------------------
 
@@ -335,69 +321,8 @@ class SQLSource(TransactionSteps, DataSource):
             seen = rowcount if rowcount is not None else len(raw)
             if seen != expect_rows:
                 raise _mismatch(expect_rows, seen, write=not selecting)
-        return QueryResult(rows=_json(columns, raw[:max_rows], arrays), columns=columns,
+        return QueryResult(rows=json_result(columns, raw[:max_rows], arrays), columns=columns,
                            rowcount=rowcount, truncated=truncated)
-
-    def _run_page(self, conn: Connection, compiled: CompiledSQL, page: PageRequest,
-                  arrays: bool = False) -> QueryResult:
-        columns: list[str] = []
-        not_null: frozenset[str] = frozenset()
-        if page.sort or page.filter or page.key:
-            columns, not_null = self._probe(conn, compiled)
-        try:
-            paged = wrap_page(compiled, page, columns, conn.dialect, not_null=not_null)
-            total = None
-            if paged.count is not None:
-                total = fetch_scalar(conn, paged.count)
-                paged = wrap_page(compiled, page, columns, conn.dialect, not_null=not_null,
-                                  total=total)
-            columns, raw = fetch_all(conn, paged.rows)  # at most size + 1 rows
-        except Exception:
-            self._forget_probe(compiled)
-            raise
-        if paged.reversed:
-            assert total is not None
-            raw.reverse()
-            has_more = paged.offset + len(raw) < total
-        else:
-            has_more = len(raw) > paged.size
-        return QueryResult(rows=_json(columns, raw[:paged.size], arrays), columns=columns,
-                           total=total, has_more=has_more)
-
-    def _probe(self, conn: Connection, compiled: CompiledSQL) -> tuple[list[str], frozenset[str]]:
-        """The query's column names and which are NOT NULL, kept for a minute per query text.
-
-        Checking sort and filter names needs the columns, and the flagship table always sends a
-        sort: without the cache every page would run this LIMIT 0 statement first.
-        """
-        now = monotonic()
-        cached = self._probes.get(compiled.text)
-        if cached is not None and now - cached[0] < PROBE_TTL_S:
-            return cached[1], cached[2]
-        probe = probe_columns(compiled)
-        res = conn.execute(probe.statement(), probe.params)
-        columns = list(res.keys())
-        not_null = self._not_null_columns(conn, res, columns)
-        if len(self._probes) >= PROBE_CACHE_SIZE:
-            self._probes.clear()
-        self._probes[compiled.text] = (now, columns, not_null)
-        return columns, not_null
-
-    def _forget_probe(self, compiled: CompiledSQL) -> None:
-        """After a failed run: the schema may have changed, so probe again next time."""
-        self._probes.pop(compiled.text, None)
-
-    def _view(self, conn: Connection, compiled: CompiledSQL, page: PageRequest) -> CompiledSQL:
-        """``compiled`` with the page's filter and sort but no page limit (exports)."""
-        if not page.sort and not page.filter:
-            return compiled
-        columns, not_null = self._probe(conn, compiled)
-        return wrap_view(compiled, page, columns, conn.dialect, not_null=not_null)
-
-    def _not_null_columns(self, conn: Connection, probe: Any,
-                          columns: list[str]) -> frozenset[str]:
-        """Columns that cannot hold NULL; only PostgreSQL's ORDER BY needs to know."""
-        return frozenset()
 
     def network_targets(self) -> list[tuple[str, int | None]]:
         cfg = self._safe_settings()

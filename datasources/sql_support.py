@@ -258,3 +258,8 @@ def sqlite_schema() -> dict[str, Any]:
         "required": ["path"],
         "additionalProperties": False,
     }
+
+
+def json_result(columns: list[str], raw: Sequence[Any], arrays: bool) -> list[Any]:
+    """Rows for the answer: lists (``"rowFormat": "arrays"``) or objects keyed by column."""
+    return json_arrays(raw) if arrays else json_rows(columns, raw)
