@@ -1,10 +1,11 @@
-"""The shared part of the SQL data sources: transactions, limits, paging and error mapping.
+"""The shared part of the SQL data sources: transactions, limits, runs and error mapping.
 
 Every statement runs in its own transaction on a pooled connection, with the time limit applied by
 the database itself, the read-only flag applied by the session, and values bound as driver
 parameters (see ``builder/queries.py``). Errors become the ``QueryError`` family of
 ``datasources/base.py`` with messages a person can act on and without credentials. The engines
-themselves are in ``datasources/sql.py``.
+themselves are in ``datasources/sql.py``; a table's pages in ``datasources/sql_pages.py``, the
+``transaction:`` steps in ``datasources/sql_transaction.py``.
 """
 
 from __future__ import annotations
