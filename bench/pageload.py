@@ -9,12 +9,18 @@ the row is kept too (``seen_ms``): it comes later by the driver's polling and it
 the browser, 200-400 ms on this machine, which is not the page's time. Bytes are the transfer
 sizes of the document and every resource from the Resource Timing API. Then the same page again
 in the same context (warm cache).
+
+Then the big table (``/apps/bench-big``, every order of ``bigshop``: 1,000,000 rows in a full
+run): the rows the DOM holds on the first page and after a click on the pager's "last" button,
+and how long that click took to show the last page (``performance.now()`` at the click to the
+first animation frame in which the first row's id has changed, polled by the page itself).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import median
+from typing import Any
 
 from bench.procs import Server
 
@@ -47,6 +53,7 @@ class PageLoad:
     warm_bytes: int
     requests: int
     runs: int
+    big: dict[str, Any] = field(default_factory=dict)  # see big_table()
 
 
 def _sign_in(browser, server: Server, user: str, password: str):  # type: ignore[no-untyped-def]
@@ -75,6 +82,44 @@ def _open(page, url: str) -> tuple[float, float, int, int]:  # type: ignore[no-u
     return tti, seen, int(got["bytes"]), int(got["requests"])
 
 
+LAST_PAGE_JS = """() => new Promise((done) => {
+  const firstId = () => {
+    const cell = document.querySelector('.tabulator-row .tabulator-cell');
+    return cell ? cell.textContent : null;
+  };
+  const before = firstId();
+  const started = performance.now();
+  document.querySelector('.tabulator-page[data-page="last"]').click();
+  const look = () => {
+    if (firstId() !== before && firstId() !== null) done(performance.now() - started);
+    else requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+})"""
+ROWS_JS = "() => document.querySelectorAll('.tabulator-row').length"
+COUNTER_JS = """() => { const c = document.querySelector('.tabulator-page-counter');
+  return c ? c.textContent.trim() : ''; }"""
+
+
+def big_table(browser, state, server: Server, runs: int = 3) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The big table's first page, then its last page through the pager (see the docstring)."""
+    first_rows, last_rows, last_ms, counter = [], [], [], ""
+    for _ in range(runs):
+        context = browser.new_context(storage_state=state)
+        page = context.new_page()
+        page.goto(f"{server.url}/apps/bench-big", wait_until="commit")
+        page.wait_for_selector(ROW, timeout=60_000)
+        page.wait_for_load_state("networkidle")
+        first_rows.append(int(page.evaluate(ROWS_JS)))
+        last_ms.append(float(page.evaluate(LAST_PAGE_JS)))
+        page.wait_for_load_state("networkidle")
+        last_rows.append(int(page.evaluate(ROWS_JS)))
+        counter = str(page.evaluate(COUNTER_JS))
+        context.close()
+    return {"rows_first_page": max(first_rows), "rows_last_page": max(last_rows),
+            "last_page_ms": median(last_ms), "counter": counter, "runs": runs}
+
+
 def run(server: Server, user: str, password: str, runs: int = 5) -> PageLoad:
     from playwright.sync_api import sync_playwright
 
@@ -97,7 +142,8 @@ def run(server: Server, user: str, password: str, runs: int = 5) -> PageLoad:
                     cold_bytes.append(size)
                     warm.append(tti_warm)
                     warm_bytes.append(size_warm)
+            big = big_table(browser, state, server)
         finally:
             browser.close()
     return PageLoad(median(cold), median(warm), median(seen), int(median(cold_bytes)),
-                    int(median(warm_bytes)), requests, runs)
+                    int(median(warm_bytes)), requests, runs, big)

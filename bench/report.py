@@ -121,7 +121,19 @@ def pageload_section(p: dict[str, Any]) -> list[str]:
              "context; warm: same page again). \"Seen by the driver\" is when Playwright noticed "
              "the cold row (its polling and round trips included).", ""]
             + _table(["TTI cold", "TTI warm", "seen by the driver, cold", "bytes cold",
-                      "bytes warm", "requests", "target"], rows))
+                      "bytes warm", "requests", "target"], rows) + _big_table_rows(p.get("big")))
+
+
+def _big_table_rows(big: dict[str, Any] | None) -> list[str]:
+    if not big:
+        return []
+    rows = [[str(big["rows_first_page"]), str(big["rows_last_page"]),
+             f"{_n(big['last_page_ms'])} ms", big["counter"] or "—"]]
+    return ([f"The big table (`/apps/bench-big`, 50 rows a page), median of {big['runs']} "
+             "runs: rows in the DOM, and a click on the pager's \"last\" button until the last "
+             "page's first row is on screen.", ""]
+            + _table(["rows in the DOM, first page", "rows in the DOM, last page",
+                      "click → last page shown", "pager"], rows))
 
 
 def concurrency_section(rows: list[dict[str, Any]]) -> list[str]:
