@@ -18,6 +18,7 @@ first animation frame in which the first row's id has changed, polled by the pag
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from statistics import median
 from typing import Any
@@ -27,15 +28,15 @@ from bench.procs import Server
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 ROW = ".tabulator-row"
-FIRST_ROW_JS = """(() => {
+FIRST_ROW_JS = ("""(() => {
   const seen = new MutationObserver(() => {
-    if (document.querySelector('ROW')) {
+    if (document.querySelector(""" + json.dumps(ROW) + """)) {
       seen.disconnect();
       requestAnimationFrame(() => { window.__benchFirstRow = performance.now(); });
     }
   });
   seen.observe(document, {childList: true, subtree: true});
-})();""".replace("ROW", ROW)
+})();""")
 BYTES_JS = """() => {
   const nav = performance.getEntriesByType('navigation')[0];
   const res = performance.getEntriesByType('resource');

@@ -8,6 +8,7 @@ the middle of a run fails that run with a clear message; the next run works.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import create_engine
@@ -15,20 +16,31 @@ from sqlalchemy import create_engine
 import datasources
 from datasources.base import DataSource, DataSourceUnavailable, QueryRequest
 
-#: (the statement giving the session's id, the statement ending that session from outside)
+#: Per engine: the statement giving the session's id, the one ending that session from outside,
+#: and the one a run uses to end its own session.
 SESSIONS = {
-    "postgresql": ("SELECT pg_backend_pid() AS id", "SELECT pg_terminate_backend({id})"),
-    "mysql": ("SELECT CONNECTION_ID() AS id", "KILL {id}"),
+    "postgres_url": ("SELECT pg_backend_pid() AS id", "SELECT pg_terminate_backend({id})",
+                     "SELECT pg_terminate_backend(pg_backend_pid())"),
+    "mysql_url": ("SELECT CONNECTION_ID() AS id", "KILL {id}", "KILL CONNECTION_ID()"),
 }
+
+
+@dataclass
+class Server:
+    url: str
+    source: DataSource
+    own_id: str  # SESSIONS' statements for this engine
+    end_other: str
+    end_own: str
 
 
 @pytest.fixture(params=[pytest.param("postgres_url", id="postgresql"),
                         pytest.param("mysql_url", id="mysql")])
-def server(request: pytest.FixtureRequest) -> Iterator[tuple[str, DataSource]]:
+def server(request: pytest.FixtureRequest) -> Iterator[Server]:
     url = request.getfixturevalue(request.param)
     cls = datasources.build_registry().get(datasources.kind_for_url(url))
     source = cls("shop", cls.from_url(url))
-    yield url, source
+    yield Server(url, source, *SESSIONS[request.param])
     source.close()
 
 
@@ -36,38 +48,26 @@ def _run(source: DataSource, sql: str) -> list[dict[str, object]]:
     return source.run(QueryRequest(body=sql, values={})).rows
 
 
-def _end_session(url: str, session_id: object) -> None:
-    kind = "postgresql" if url.startswith("postgresql") else "mysql"
-    admin = create_engine(url)
+def _end_session(server: Server, session_id: object) -> None:
+    admin = create_engine(server.url)
     try:
         with admin.connect() as conn:
-            conn.exec_driver_sql(SESSIONS[kind][1].format(id=int(str(session_id))))
+            conn.exec_driver_sql(server.end_other.format(id=int(str(session_id))))
             conn.commit()
     finally:
         admin.dispose()
 
 
-def _session_id(url: str, source: DataSource) -> object:
-    kind = "postgresql" if url.startswith("postgresql") else "mysql"
-    return _run(source, SESSIONS[kind][0])[0]["id"]
-
-
-def test_a_connection_closed_between_runs_is_replaced(server: tuple[str, DataSource]) -> None:
-    url, source = server
-    first = _session_id(url, source)
-    _end_session(url, first)
+def test_a_connection_closed_between_runs_is_replaced(server: Server) -> None:
+    first = _run(server.source, server.own_id)[0]["id"]
+    _end_session(server, first)
     # No error for the user: the dead connection is found and replaced before the run.
-    second = _session_id(url, source)
+    second = _run(server.source, server.own_id)[0]["id"]
     assert second != first
-    assert _run(source, "SELECT 1 AS one") == [{"one": 1}]
+    assert _run(server.source, "SELECT 1 AS one") == [{"one": 1}]
 
 
-def test_a_connection_lost_during_a_run_fails_that_run_only(
-        server: tuple[str, DataSource]) -> None:
-    url, source = server
-    kind = "postgresql" if url.startswith("postgresql") else "mysql"
-    own = "SELECT pg_terminate_backend(pg_backend_pid())" if kind == "postgresql" \
-        else "KILL CONNECTION_ID()"
+def test_a_connection_lost_during_a_run_fails_that_run_only(server: Server) -> None:
     with pytest.raises(DataSourceUnavailable, match="lost the connection to data source 'shop'"):
-        _run(source, own)
-    assert _run(source, "SELECT 1 AS one") == [{"one": 1}]
+        _run(server.source, server.end_own)
+    assert _run(server.source, "SELECT 1 AS one") == [{"one": 1}]
