@@ -171,13 +171,22 @@
     }
 
     // Typing does not redraw (the caret stays put); leaving the field does, so what depends on
-    // it (a table's "Columns from ..." button, other fields' previews) catches up.
-    var stale = false;
+    // it (a table's "Columns from ..." button, other fields' previews) catches up. Leaving it by
+    // pressing a button in the panel waits for the release: a redraw between press and release
+    // would replace the button and the click would never happen.
+    var stale = false, pressing = false;
+    function catchUp() { setTimeout(function () { if (stale && !pressing) render(); }, 0); }
     ctx.doc.subscribe(function () { if (typing) stale = true; else render(); });
     ctx.bus.on("results", function () { if (typing) stale = true; else render(); });
-    container.addEventListener("focusout", function () {
-      if (stale) setTimeout(function () { if (stale) render(); }, 0);
+    container.addEventListener("pointerdown", function () { pressing = true; }, true);
+    ["pointerup", "pointercancel"].forEach(function (type) {
+      root.document.addEventListener(type, function () {
+        if (!pressing) return;
+        pressing = false;
+        if (stale) catchUp();
+      }, true);
     });
+    container.addEventListener("focusout", function () { if (stale && !pressing) catchUp(); });
     render();
     return { render: render };
   }

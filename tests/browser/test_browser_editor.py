@@ -364,3 +364,23 @@ def test_yaml_view_and_canvas_follow_each_other_and_errors_do_not_break_it(
     expect(page.locator("#ed-problem-count")).to_be_hidden()
     page.keyboard.press("Control+Z")
     assert editor.widget("text1")["text"] == "Text"
+
+
+def test_a_click_in_the_property_panel_right_after_typing_is_not_lost(
+        editor: EditorPage, live_server: Any) -> None:
+    """Leaving a field redraws the panel; a person's click (press, ~150 ms, release) on the
+    next field's <<>> button must still land, not hit a button the redraw replaced."""
+    page = editor.page
+    new_app(page, live_server.url, "Clicks")
+    page.locator('.ed-palette__item[data-type="button"]').press("Enter")
+    expect(editor.cell("button1")).to_be_focused()
+    editor.type_into("label", "Update")
+    box = editor.field("disabled.fx").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.wait_for_timeout(150)
+    page.mouse.up()
+    expect(editor.field("disabled.fx")).to_have_attribute("aria-pressed", "true")
+    assert editor.widget("button1")["label"] == "Update"
+    assert editor.widget("button1")["disabled"] == "<<>>"
