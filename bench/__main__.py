@@ -62,6 +62,11 @@ def http_sides(backend: str, tc: Server, inst: instance.Instance, shop_url: str,
     fl = stack.enter_context(running(servers.flask(shop_url, work, servers.toolcrib_workers())))
     sides = [Side("toolcrib", tc, lambda w: workloads.toolcrib(w, rows, token)),
              Side("flask", fl, lambda w: workloads.flask(w, rows))]
+    if "ceiling" in opts.sections:
+        bare = stack.enter_context(running(servers.toolcrib_unguarded(inst, work)))
+        if not footprint.first_page(bare, token):
+            raise RuntimeError(f"the unguarded Toolcrib answers no page of orders; see {bare.log}")
+        sides.append(Side("unguarded", bare, lambda w: workloads.toolcrib(w, rows, token)))
     if backend == "sqlite" and servers.datasette_path() is not None:
         ds = stack.enter_context(running(servers.datasette(work / "shop.db", work)))
         sides.append(Side("datasette", ds, lambda w: workloads.datasette(w, rows)))
@@ -97,6 +102,7 @@ def run_backend(backend: str, opts: options.Options, work: Path, src: Path, clie
                 "idle_rss_mb": mid.idle.rss_mb, "idle_pss_mb": mid.idle.pss_mb,
                 "processes": mid.processes}
             results["footprint"]["installed"] = footprint.installed_size(src)
+            results["footprint"]["floor"] = footprint.library_floor(servers.toolcrib_workers())
         tc = stack.enter_context(running(servers.toolcrib(inst, work)))
         if not footprint.first_page(tc, inst.token):
             raise RuntimeError(f"Toolcrib answers no page of orders; see {tc.log}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.client
 import re
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from importlib import metadata
@@ -57,6 +59,34 @@ def cold_start(inst: Instance, log_dir: Path) -> ColdStart:
         return ColdStart(listen, first, server.memory(), len(server.pids()))
     finally:
         server.stop()
+
+
+#: What gunicorn's master imports, and what each worker imports from the libraries the design
+#: names before any Toolcrib module runs (the modules a SQLite-only worker holds).
+MASTER_LIBRARIES = ("gunicorn.app.base", "gunicorn.arbiter")
+WORKER_LIBRARIES = ("gunicorn.app.base", "gunicorn.workers.sync", "flask", "flask_login",
+                    "flask_wtf", "sqlalchemy.orm", "jsonschema", "yaml", "orjson", "sqlite3")
+_RSS_AFTER = ("import {modules}\n"
+              "print(next(int(l.split()[1]) for l in open('/proc/self/status') "
+              "if l.startswith('VmRSS')))")
+
+
+def _rss_after_import(modules: tuple[str, ...]) -> float:
+    """MB resident in a fresh interpreter (started as the server's is) after these imports."""
+    done = subprocess.run([sys.executable, "-P", "-c",
+                           _RSS_AFTER.format(modules=", ".join(modules))],
+                          capture_output=True, text=True, check=True, timeout=120)
+    return int(done.stdout.strip()) / 1024
+
+
+def library_floor(workers: int) -> dict[str, float]:
+    """The whole server's RSS sum with the libraries loaded and no Toolcrib code: what the
+    ≤ 150 MB target leaves for Toolcrib itself."""
+    master = _rss_after_import(MASTER_LIBRARIES)
+    worker = _rss_after_import(WORKER_LIBRARIES)
+    crypto = _rss_after_import((*WORKER_LIBRARIES, "cryptography.fernet")) - worker
+    return {"master_mb": master, "worker_mb": worker, "workers": workers,
+            "floor_mb": master + workers * worker, "cryptography_mb": crypto}
 
 
 def _dist_size(dist: metadata.Distribution) -> int:

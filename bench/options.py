@@ -6,7 +6,7 @@ import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SECTIONS = ("http", "big", "footprint", "pageload", "concurrency", "profile")
+SECTIONS = ("http", "ceiling", "big", "footprint", "pageload", "concurrency", "profile")
 BACKENDS = ("sqlite", "postgresql", "mysql")
 
 
@@ -55,7 +55,8 @@ def parse(argv: list[str] | None = None) -> Options:
     if a.short:
         o = Options(short=True, rounds=1, duration=0.5, connections=4, rows=2_000,
                     big_rows=5_000, big_repeats=1, concurrent=20, backends=("sqlite",),
-                    sections=("http", "big", "footprint", "concurrency"), install=False)
+                    sections=("http", "ceiling", "big", "footprint", "concurrency"),
+                    install=False)
     for name in ("rounds", "duration", "connections", "rows", "big_rows", "client", "out"):
         if getattr(a, name) is not None:
             setattr(o, name, getattr(a, name))

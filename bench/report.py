@@ -11,6 +11,7 @@ SIDES = {
     "flask": "minimal Flask + SQLAlchemy, gunicorn sync",
     "datasette": "Datasette canned query (as shipped)",
     "direct": "same statements, SQLAlchemy loop (no HTTP)",
+    "unguarded": "Toolcrib without audit log and allowlists (measurement only)",
 }
 WORKLOADS = {
     "read": "getOrders: 50-row page + total",
@@ -61,6 +62,33 @@ def _round_ratio(tc: dict[str, Any], other: dict[str, Any], key: str) -> float:
     return median(a[key] / b[key] for a, b in pairs if b[key])
 
 
+def ceiling_section(rows: list[dict[str, Any]]) -> list[str]:
+    """What the audit log and allowlists cost, and how near the Flask endpoint Toolcrib would be
+    without them (bench/unguarded.py): every pair from the same rounds."""
+    by_key = {(r["backend"], r["workload"], r["side"]): r for r in rows}
+    body = []
+    for (backend, workload, side), bare in by_key.items():
+        tc, flask = by_key.get((backend, workload, "toolcrib")), by_key.get(
+            (backend, workload, "flask"))
+        if side != "unguarded" or tc is None or flask is None:
+            continue
+        body.append([BACKENDS[backend], WORKLOADS[workload],
+                     f"{_round_ratio(tc, flask, 'rps'):.2f}×",
+                     f"{_round_ratio(bare, flask, 'rps'):.2f}×",
+                     f"{_round_ratio(tc, bare, 'rps'):.2f}×",
+                     _n((tc["cpu_ms"] - bare["cpu_ms"]) * 1000)])
+    if not body:
+        return []
+    return (["### 1b. Ceiling: Toolcrib without its audit log and allowlists", "",
+             "The same server and instance with `audit.record` and the allowlist checks made "
+             "no-ops (bench/unguarded.py; sign-in, grants, CSRF and state checks stay on). Not "
+             "a way to run Toolcrib: it shows what those two features cost and how near the "
+             "minimal Flask endpoint Toolcrib would come without them.", ""]
+            + _table(["DB", "workload", "Toolcrib ÷ Flask req/s", "unguarded ÷ Flask req/s",
+                      "Toolcrib ÷ unguarded req/s", "audit + allowlists, µs CPU/request"],
+                     body))
+
+
 def big_section(rows: list[dict[str, Any]], memory: dict[str, dict[str, float]],
                 count: int) -> list[str]:
     lines = [f"### 2. Big table ({count:,} orders), 50-row pages through the run API", "",
@@ -102,6 +130,14 @@ def footprint_section(f: dict[str, Any]) -> list[str]:
                   "≤ 150 MB"],
                  ["loaded PSS, sum", f"{m['pss_mb']:.1f} MB", ""],
                  ["peak RSS of one process (VmHWM)", f"{m['peak_mb']:.1f} MB", ""]]
+    if "floor" in f:
+        lf = f["floor"]
+        rows += [[f"library floor: master + {int(lf['workers'])} workers that import only the "
+                  "libraries (gunicorn, Flask, SQLAlchemy ORM, jsonschema…), no Toolcrib code",
+                  f"{lf['floor_mb']:.1f} MB ({lf['master_mb']:.1f} + {int(lf['workers'])} × "
+                  f"{lf['worker_mb']:.1f})", ""],
+                 ["cryptography (Fernet) in each worker, on top", f"{lf['cryptography_mb']:.1f} MB",
+                  ""]]
     if "installed" in f:
         s = f["installed"]
         rows += [["installed size: Toolcrib's own files", f"{s['toolcrib_mb']:.1f} MB", ""],
@@ -174,6 +210,7 @@ def render(results: dict[str, Any]) -> str:
     if results.get("http"):
         lines += [x.replace("{connections}", str(opts["connections"]))
                   for x in http_section(results["http"], results.get("workers", 0))]
+        lines += ceiling_section(results["http"])
     if results.get("big"):
         lines += big_section(results["big"], results.get("big_memory", {}), opts["big_rows"])
     if results.get("footprint"):

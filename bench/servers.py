@@ -1,4 +1,5 @@
-"""Starting the three servers: Toolcrib as shipped, the Flask baseline, Datasette."""
+"""Starting the servers: Toolcrib as shipped, the Flask baseline, Datasette, and Toolcrib
+without its audit log and allowlists (the ``ceiling`` measurement, bench/unguarded.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,16 @@ def toolcrib(inst: Instance, log_dir: Path, name: str = "toolcrib") -> Server:
     port = procs.free_port()
     return procs.start(name, inst.serve_argv(port), port=port, env=inst.env, cwd=inst.src,
                        log=log_dir / f"{name}.log")
+
+
+def toolcrib_unguarded(inst: Instance, log_dir: Path) -> Server:
+    """The same server and instance with the audit log and allowlists off: measurement only."""
+    port = procs.free_port()
+    argv = [sys.executable, "-m", "bench.unguarded", "--port", str(port)]
+    env = {**inst.env, "PYTHONPATH": os.pathsep.join([*inst.env["PYTHONPATH"].split(os.pathsep),
+                                                      str(ROOT)])}
+    return procs.start("unguarded", argv, port=port, env=env, cwd=inst.src,
+                       log=log_dir / "unguarded.log")
 
 
 def toolcrib_workers() -> int:

@@ -22,7 +22,8 @@ def test_bench_short_mode_runs_every_section(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-4000:]
 
     markdown = (tmp_path / "latest.md").read_text(encoding="utf-8")
-    for heading in ("### 1. Query over HTTP", "### 2. Big table", "### 3. Footprint",
+    for heading in ("### 1. Query over HTTP", "### 1b. Ceiling", "### 2. Big table",
+                    "### 3. Footprint",
                     "### 5. Concurrency", "### Machine"):
         assert heading in markdown
     assert markdown in done.stdout
@@ -32,7 +33,8 @@ def test_bench_short_mode_runs_every_section(tmp_path: Path) -> None:
     assert not [n for n in results["notes"] if "without a token" in n], results["notes"]
     sides = {(r["workload"], r["side"]) for r in results["http"]}
     for workload in ("read", "read_nototal", "write"):
-        assert {(workload, "toolcrib"), (workload, "flask"), (workload, "direct")} <= sides
+        assert {(workload, "toolcrib"), (workload, "flask"), (workload, "direct"),
+                (workload, "unguarded")} <= sides
     # Every side, baselines included, did its work: requests answered 2xx (a write that missed
     # its row's version counts as non-2xx), no socket errors. A broken baseline would make the
     # comparison meaningless, so it fails here as Toolcrib would.
@@ -47,5 +49,7 @@ def test_bench_short_mode_runs_every_section(tmp_path: Path) -> None:
     assert big[0]["label"] == "first page" and big[0]["total"] == 5000, big[0]
     assert results["footprint"]["cold"]["first_page_ms"] > 0
     assert results["footprint"]["loaded"]["rss_mb"] > 0
+    floor = results["footprint"]["floor"]
+    assert 0 < floor["master_mb"] < floor["worker_mb"] < floor["floor_mb"], floor
     assert [c["case"] for c in results["concurrency"]] == ["distinct rows", "same row"]
     assert all(c["ok"] for c in results["concurrency"]), results["concurrency"]
