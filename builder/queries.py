@@ -33,7 +33,10 @@ from builder.sql_binding import CompiledSQL as CompiledSQL  # re-exported
 from builder.sql_binding import compile_sql as compile_sql  # re-exported
 from builder.sql_binding import escape_colons
 from builder.sqlscan import (
+    GENERIC,
+    MYSQL,
     BindingInLiteral,
+    Flavor,
     Token,
     first_keyword,
     tokenize,
@@ -57,7 +60,7 @@ class PagedSQL:
     reversed: bool = False
 
 
-def _loose_tokens(sql: str) -> list[Token]:
+def _loose_tokens(sql: str, flavor: Flavor = GENERIC) -> list[Token]:
     """Tokens for telling what kind of statement ``sql`` is: a broken binding, or one inside a
     literal, is not refused here (``compile_sql`` refuses it when the query runs)."""
     try:
@@ -65,9 +68,9 @@ def _loose_tokens(sql: str) -> list[Token]:
     except BindingError:
         spans = {}
     try:
-        return tokenize(sql, spans)
+        return tokenize(sql, spans, flavor)
     except BindingInLiteral:
-        return tokenize(sql)
+        return tokenize(sql, flavor=flavor)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -205,11 +208,101 @@ def orders_itself(sql: str) -> bool:
     return False
 
 
-def _keyed(compiled: CompiledSQL, page: PageRequest, columns: Sequence[str]) -> PageRequest:
-    """``page`` sorted by its ``key`` when it has no sort, the query returns that column, and
-    the query does not order its own rows (that order is kept)."""
-    if page.sort or page.key is None or page.key not in columns \
-            or orders_itself(compiled.text):
+#: Words that may end a statement after its ORDER BY: such a query's order is not lifted.
+_AFTER_ORDER = frozenset({"LIMIT", "OFFSET", "FETCH", "FOR", "LOCK", "INTO", "UNION", "EXCEPT",
+                          "INTERSECT", "COLLATE", "NULLS", "USING"})
+
+
+def _column_named(name: str, columns: Sequence[str]) -> str | None:
+    if name in columns:
+        return name
+    folded = [c for c in columns if c.lower() == name.lower()]
+    return folded[0] if len(folded) == 1 else None
+
+
+@functools.lru_cache(maxsize=1024)
+def own_order(sql: str, columns: tuple[str, ...]) -> tuple[SortKey, ...] | None:
+    """The statement's own ORDER BY as sort keys, when it is nothing but result columns (by
+    name or position), each ASC or DESC, and nothing follows it; else None.
+
+    MySQL and MariaDB drop an ORDER BY inside a derived table, so the paging wrapper's
+    ``SELECT * FROM (<sql>) AS q`` loses it there; lifted to the wrapper, it holds. Read with
+    MySQL's lexical rules (there ``"name"`` is a string, not a column).
+    """
+    depth, items, after_by = 0, [], False
+    tokens = [t for t in _loose_tokens(sql, MYSQL) if t.kind not in ("ws", "comment")]
+    for i, token in enumerate(tokens):
+        text = sql[token.start:token.end]
+        if token.kind == "punct":
+            depth += text.count("(") - text.count(")")
+        if depth == 0 and token.kind == "word" and text.upper() == "BY" and i > 0 \
+                and sql[tokens[i - 1].start:tokens[i - 1].end].upper() == "ORDER":
+            items, after_by = [], True
+        elif after_by:
+            items.append((token.kind, text))
+    if not after_by or not items:
+        return None
+    keys: list[SortKey] = []
+    for item in _split_commas(items):
+        found = _sort_key(item, columns)
+        if found is None:
+            return None
+        keys.append(found)
+    return tuple(keys)
+
+
+def _split_commas(items: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    parts: list[list[tuple[str, str]]] = [[]]
+    for kind, text in items:
+        if kind == "punct" and text == ",":
+            parts.append([])
+        else:
+            parts[-1].append((kind, text))
+    return parts
+
+
+def _sort_key(item: list[tuple[str, str]], columns: Sequence[str]) -> SortKey | None:
+    """``name [ASC|DESC]`` or ``position [ASC|DESC]`` -> its key; anything else None."""
+    if not item or len(item) > 2:
+        return None
+    descending = False
+    if len(item) == 2:
+        kind, word = item[1]
+        if kind != "word" or word.upper() not in ("ASC", "DESC"):
+            return None
+        descending = word.upper() == "DESC"
+    kind, text = item[0]
+    if kind == "word" and text.isdigit():
+        position = int(text)
+        return SortKey(columns[position - 1], descending) if 0 < position <= len(columns) \
+            else None
+    if kind == "ident":  # `name` or "name", a doubled quote standing for itself
+        name = text[1:-1].replace(text[0] * 2, text[0])
+    elif kind == "word" and text.upper() not in _AFTER_ORDER:
+        name = text
+    else:
+        return None
+    column = _column_named(name, columns)
+    return SortKey(column, descending) if column is not None else None
+
+
+def lifts_order(dialect: Dialect) -> bool:
+    """Whether the query's own ORDER BY must be repeated around it (see ``own_order``)."""
+    return dialect.name in ("mysql", "mariadb")
+
+
+def _keyed(compiled: CompiledSQL, page: PageRequest, columns: Sequence[str],
+           dialect: Dialect) -> PageRequest:
+    """``page`` sorted when it has no sort of its own: by the query's own ORDER BY where the
+    engine would drop it (``own_order``), else by the page's ``key`` when the query returns that
+    column and does not order its own rows (that order is kept)."""
+    if page.sort:
+        return page
+    if lifts_order(dialect):
+        lifted = own_order(compiled.text, tuple(columns))
+        if lifted:
+            return replace(page, sort=lifted)
+    if page.key is None or page.key not in columns or orders_itself(compiled.text):
         return page
     return replace(page, sort=(SortKey(page.key),))
 
@@ -241,6 +334,8 @@ def wrap_view(compiled: CompiledSQL, page: PageRequest, columns: Sequence[str],
     names checked and quoted as in ``wrap_page``; ``compiled`` itself when there are neither."""
     if not page.sort and not page.filter:
         return compiled
+    if not page.sort and lifts_order(dialect):
+        page = replace(page, sort=own_order(compiled.text, tuple(columns)) or ())
     base = _filtered(compiled, page.filter, columns, dialect)
     order = _order_by(page, columns, dialect, not_null=not_null)
     return CompiledSQL(f"SELECT * {base.text}{order}", base.params, base.expanding)
@@ -257,7 +352,7 @@ def wrap_page(compiled: CompiledSQL, page: PageRequest, columns: Sequence[str],
     the caller turns its rows around), so the last page costs what the first one does instead
     of an OFFSET over the whole table.
     """
-    page = _keyed(compiled, page, columns)
+    page = _keyed(compiled, page, columns, dialect)
     size, offset = page.window()
     filtered = _filtered(compiled, page.filter, columns, dialect)
     base, params, expanding = filtered.text, filtered.params, filtered.expanding

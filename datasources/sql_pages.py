@@ -13,7 +13,14 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from builder.queries import CompiledSQL, probe_columns, wrap_page, wrap_view
+from builder.queries import (
+    CompiledSQL,
+    lifts_order,
+    orders_itself,
+    probe_columns,
+    wrap_page,
+    wrap_view,
+)
 from datasources.base import PageRequest, QueryResult
 from datasources.sql_driver import fetch_all, fetch_scalar
 from datasources.sql_support import json_result
@@ -37,7 +44,8 @@ class TablePages:
                   arrays: bool = False) -> QueryResult:
         columns: list[str] = []
         not_null: frozenset[str] = frozenset()
-        if page.sort or page.filter or page.key:
+        if page.sort or page.filter or page.key or (
+                lifts_order(conn.dialect) and orders_itself(compiled.text)):
             columns, not_null = self._probe(conn, compiled)
         try:
             paged = wrap_page(compiled, page, columns, conn.dialect, not_null=not_null)
