@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import sys
 import tempfile
@@ -67,6 +68,13 @@ def http_sides(backend: str, tc: Server, inst: instance.Instance, shop_url: str,
         if not footprint.first_page(bare, token):
             raise RuntimeError(f"the unguarded Toolcrib answers no page of orders; see {bare.log}")
         sides.append(Side("unguarded", bare, lambda w: workloads.toolcrib(w, rows, token)))
+        secret = secrets.token_urlsafe(24)
+        guarded = stack.enter_context(running(servers.flask_secured(
+            shop_url, work, servers.toolcrib_workers(), secret)))
+        if load.status_of(guarded.url, workloads.flask("read_nototal", rows)) != 401:
+            raise RuntimeError("the secured Flask endpoint answered without a token")
+        sides.append(Side("flask_secured", guarded,
+                          lambda w: workloads.flask(w, rows, secret)))
     if backend == "sqlite" and servers.datasette_path() is not None:
         ds = stack.enter_context(running(servers.datasette(work / "shop.db", work)))
         sides.append(Side("datasette", ds, lambda w: workloads.datasette(w, rows)))

@@ -41,6 +41,19 @@ class LoadResult:
         return sum(n for s, n in self.statuses.items() if not 200 <= s < 300)
 
 
+def status_of(base_url: str, work: Workload) -> int:
+    """The HTTP status of one request of ``work`` (its body as given)."""
+    host, port = base_url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        conn.request(work.method, work.path, body=work.body, headers=work.headers)
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status
+    finally:
+        conn.close()
+
+
 def have_wrk() -> bool:
     return shutil.which("wrk") is not None
 

@@ -12,6 +12,7 @@ SIDES = {
     "datasette": "Datasette canned query (as shipped)",
     "direct": "same statements, SQLAlchemy loop (no HTTP)",
     "unguarded": "Toolcrib without audit log and allowlists (measurement only)",
+    "flask_secured": "the Flask endpoint + token lookup, IP allowlist, audit row (hand-written)",
 }
 WORKLOADS = {
     "read": "getOrders: 50-row page + total",
@@ -72,21 +73,26 @@ def ceiling_section(rows: list[dict[str, Any]]) -> list[str]:
             (backend, workload, "flask"))
         if side != "unguarded" or tc is None or flask is None:
             continue
+        secured = by_key.get((backend, workload, "flask_secured"))
         body.append([BACKENDS[backend], WORKLOADS[workload],
                      f"{_round_ratio(tc, flask, 'rps'):.2f}×",
                      f"{_round_ratio(bare, flask, 'rps'):.2f}×",
                      f"{_round_ratio(tc, bare, 'rps'):.2f}×",
-                     _n((tc["cpu_ms"] - bare["cpu_ms"]) * 1000)])
+                     _n((tc["cpu_ms"] - bare["cpu_ms"]) * 1000),
+                     f"{_round_ratio(tc, secured, 'rps'):.2f}×" if secured else "—"])
     if not body:
         return []
     return (["### 1b. Ceiling: Toolcrib without its audit log and allowlists", "",
              "The same server and instance with `audit.record` and the allowlist checks made "
              "no-ops (bench/unguarded.py; sign-in, grants, CSRF and state checks stay on). Not "
              "a way to run Toolcrib: it shows what those two features cost and how near the "
-             "minimal Flask endpoint Toolcrib would come without them.", ""]
+             "minimal Flask endpoint Toolcrib would come without them. The last column "
+             "compares Toolcrib with the Flask endpoint given the least security a team would "
+             "hand-write (bench/baseline_flask_secured.py: API token looked up per request, IP "
+             "allowlist, an audit row committed before the answer).", ""]
             + _table(["DB", "workload", "Toolcrib ÷ Flask req/s", "unguarded ÷ Flask req/s",
-                      "Toolcrib ÷ unguarded req/s", "audit + allowlists, µs CPU/request"],
-                     body))
+                      "Toolcrib ÷ unguarded req/s", "audit + allowlists, µs CPU/request",
+                      "Toolcrib ÷ secured Flask req/s"], body))
 
 
 def big_section(rows: list[dict[str, Any]], memory: dict[str, dict[str, float]],

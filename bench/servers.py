@@ -1,10 +1,12 @@
-"""Starting the servers: Toolcrib as shipped, the Flask baseline, Datasette, and Toolcrib
-without its audit log and allowlists (the ``ceiling`` measurement, bench/unguarded.py)."""
+"""Starting the servers: Toolcrib as shipped, the Flask baseline, Datasette, and for the
+``ceiling`` section Toolcrib without its audit log and allowlists (bench/unguarded.py) and the
+Flask baseline with a hand-written token check, allowlist and audit row."""
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -44,6 +46,19 @@ def flask(db_url: str, log_dir: Path, workers: int) -> Server:
             "-b", f"127.0.0.1:{port}", *_no_control_socket(), "bench.baseline_flask:app"]
     env = {**os.environ, "BENCH_DB_URL": db_url}
     return procs.start("flask", argv, port=port, env=env, cwd=ROOT, log=log_dir / "flask.log")
+
+
+def flask_secured(db_url: str, log_dir: Path, workers: int, token: str) -> Server:
+    """The minimal endpoint plus token lookup, IP allowlist and audit row (hand-written)."""
+    meta_url = f"sqlite:///{log_dir / 'flask-secured-meta.db'}"
+    env = {**os.environ, "BENCH_DB_URL": db_url, "BENCH_META_URL": meta_url}
+    subprocess.run([sys.executable, "-m", "bench.baseline_flask_secured", meta_url, token],
+                   env=env, cwd=ROOT, check=True, capture_output=True, timeout=60)
+    port = procs.free_port()
+    argv = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "sync",
+            "-b", f"127.0.0.1:{port}", *_no_control_socket(), "bench.baseline_flask_secured:app"]
+    return procs.start("flask-secured", argv, port=port, env=env, cwd=ROOT,
+                       log=log_dir / "flask-secured.log")
 
 
 def _no_control_socket() -> list[str]:

@@ -97,13 +97,15 @@ def toolcrib(name: str, rows: int, token: str | None) -> Workload:
                     headers, page_body(total=name == "read"))
 
 
-def flask(name: str, rows: int) -> Workload:
+def flask(name: str, rows: int, token: str | None = None) -> Workload:
+    """The Flask endpoint's request; with ``token`` (the secured variant) sent as Bearer."""
+    headers = api_headers(token)
     if name == "write":
-        return Workload("flask", name, "POST", "/q/updateOrder", {"Content-Type": JSON},
+        return Workload("flask", name, "POST", "/q/updateOrder", headers,
                         update_style="flask", rows=rows)
     body = json.dumps({"page": {"size": statements.PAGE_SIZE, "number": 1,
                                 "total": name == "read"}})
-    return Workload("flask", name, "POST", "/q/getOrders", {"Content-Type": JSON}, body)
+    return Workload("flask", name, "POST", "/q/getOrders", headers, body)
 
 
 def datasette(name: str, rows: int, database: str = "shop") -> Workload | None:

@@ -34,7 +34,7 @@ def test_bench_short_mode_runs_every_section(tmp_path: Path) -> None:
     sides = {(r["workload"], r["side"]) for r in results["http"]}
     for workload in ("read", "read_nototal", "write"):
         assert {(workload, "toolcrib"), (workload, "flask"), (workload, "direct"),
-                (workload, "unguarded")} <= sides
+                (workload, "unguarded"), (workload, "flask_secured")} <= sides
     # Every side, baselines included, did its work: requests answered 2xx (a write that missed
     # its row's version counts as non-2xx), no socket errors. A broken baseline would make the
     # comparison meaningless, so it fails here as Toolcrib would.
