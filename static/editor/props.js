@@ -179,13 +179,14 @@
     ctx.doc.subscribe(function () { if (typing) stale = true; else render(); });
     ctx.bus.on("results", function () { if (typing) stale = true; else render(); });
     container.addEventListener("pointerdown", function () { pressing = true; }, true);
-    ["pointerup", "pointercancel"].forEach(function (type) {
-      root.document.addEventListener(type, function () {
-        if (!pressing) return;
-        pressing = false;
-        if (stale) catchUp();
-      }, true);
-    });
+    function released() {
+      if (!pressing) return;
+      pressing = false;
+      if (stale) catchUp();
+    }
+    root.document.addEventListener("pointerup", released, true);
+    root.document.addEventListener("pointercancel", released, true);
+    root.addEventListener("blur", released);  // a release outside the window is never seen
     container.addEventListener("focusout", function () { if (stale && !pressing) catchUp(); });
     render();
     return { render: render };
