@@ -131,3 +131,23 @@ def test_a_request_that_read_policy_before_a_change_fills_only_the_old_caches() 
     after = caches.for_generation(2)
     before.setdefault("tokens", {})["tc_x"] = "read before the change"
     assert caches.for_generation(2) is after and "tokens" not in after
+
+
+def test_a_sign_in_records_its_time_without_emptying_the_caches(worker: Flask) -> None:
+    """Operators signing in at the start of a shift must not make every worker re-read policy."""
+    import re
+
+    from tests.auth_helpers import DEMO_OPERATOR_PASSWORD
+
+    client = worker.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert csrf is not None
+    before = counter(worker)
+    answer = client.post("/login", data={"login": "ops", "password": DEMO_OPERATOR_PASSWORD,
+                                         "csrf_token": csrf.group(1)})
+    assert answer.status_code == 302 and not answer.headers["Location"].startswith("/login")
+    assert counter(worker) == before
+    with worker.extensions["toolcrib"].store.session() as session:
+        ops = find_user(session, "ops")
+        assert ops is not None and ops.last_login_at is not None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from builder.errors import UserError
@@ -64,7 +64,11 @@ def authenticate(session: Session, login: str, password: str) -> User | None:
         return None
     if user is None or user.disabled:
         return None
-    user.last_login_at = utcnow()
+    # A Core statement on the session's connection: the sign-in time is no policy, so it must not
+    # move the policy counter and empty every worker's caches (builder/store/generation.py).
+    users = User.__table__
+    session.connection().execute(update(users).where(users.c.id == user.id)
+                                 .values(last_login_at=utcnow()))
     return user
 
 

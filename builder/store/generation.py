@@ -13,7 +13,8 @@ or with the ``toolcrib`` command, so:
 
 A change therefore applies to the very next request on every worker, as before caching. Writes
 that bypass the ORM (``store.engine`` Core statements) do not bump: they are only used for the
-audit log and an API token's ``last_used_at``, which no cache holds.
+audit log, an API token's ``last_used_at`` and a user's ``last_login_at`` (so a sign-in does not
+empty every worker's caches), which no cache holds.
 """
 
 from __future__ import annotations
