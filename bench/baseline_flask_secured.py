@@ -62,7 +62,7 @@ def prepare(meta_url: str, token: str) -> None:
     engine.dispose()
 
 
-meta = _metadata_engine(os.environ.get("BENCH_META_URL", "sqlite://"))
+meta = _metadata_engine(os.environ["BENCH_META_URL"])
 ALLOWED = [ip_network(n) for n in os.environ.get("BENCH_ALLOWED",
                                                  "127.0.0.0/8,::1/128").split(",")]
 app = Flask(__name__)

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from bench import servers
+from bench import load, servers
 from bench.instance import ROOT, Instance
 from bench.procs import Memory, Server
-from bench.workloads import api_headers, page_body
+from bench.workloads import Workload, api_headers, page_body
 
 RUN_PATH = "/api/apps/order-shipping/queries/getOrders/run"
 
@@ -28,20 +28,15 @@ class ColdStart:
 
 
 def first_page(server: Server, token: str | None, timeout: float = 30.0) -> bool:
-    headers = api_headers(token)
+    work = Workload("toolcrib", "read", "POST", RUN_PATH, api_headers(token),
+                    page_body(total=True))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
         try:
-            conn.request("POST", RUN_PATH, body=page_body(total=True), headers=headers)
-            resp = conn.getresponse()
-            resp.read()
-            if resp.status == 200:
+            if load.status_of(server.url, work) == 200:
                 return True
         except (OSError, http.client.HTTPException):
             pass
-        finally:
-            conn.close()
         time.sleep(0.01)
     return False
 

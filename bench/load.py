@@ -44,7 +44,7 @@ class LoadResult:
 def status_of(base_url: str, work: Workload) -> int:
     """The HTTP status of one request of ``work`` (its body as given)."""
     host, port = base_url.removeprefix("http://").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
     try:
         conn.request(work.method, work.path, body=work.body, headers=work.headers)
         resp = conn.getresponse()

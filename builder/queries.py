@@ -190,22 +190,29 @@ def probe_columns(compiled: CompiledSQL) -> CompiledSQL:
     return CompiledSQL(sql, dict(compiled.params), compiled.expanding)
 
 
+def _order_by_tail(sql: str, flavor: Flavor = GENERIC) -> list[tuple[str, str]] | None:
+    """The (kind, text) tokens after the statement's own ORDER BY (the last one outside brackets:
+    not a subquery's or a window function's), spaces and comments left out; None without one."""
+    depth, previous, tail = 0, "", None
+    for token in _loose_tokens(sql, flavor):
+        if token.kind in ("ws", "comment"):
+            continue
+        text = sql[token.start:token.end]
+        if token.kind == "punct":
+            depth += text.count("(") - text.count(")")
+        word = text.upper() if token.kind == "word" and depth == 0 else ""
+        if word == "BY" and previous == "ORDER":
+            tail = []
+        elif tail is not None:
+            tail.append((token.kind, text))
+        previous = word
+    return tail
+
+
 @functools.lru_cache(maxsize=1024)
 def orders_itself(sql: str) -> bool:
-    """Whether the statement has an ORDER BY of its own (outside brackets: not a subquery's or
-    a window function's)."""
-    depth, after_order = 0, False
-    for token in _loose_tokens(sql):
-        if token.kind == "punct":
-            text = sql[token.start:token.end]
-            depth += text.count("(") - text.count(")")
-            after_order = False
-        elif token.kind == "word":
-            word = sql[token.start:token.end].upper()
-            if depth == 0 and after_order and word == "BY":
-                return True
-            after_order = depth == 0 and word == "ORDER"
-    return False
+    """Whether the statement has an ORDER BY of its own."""
+    return _order_by_tail(sql) is not None
 
 
 #: Words that may end a statement after its ORDER BY: such a query's order is not lifted.
@@ -229,18 +236,8 @@ def own_order(sql: str, columns: tuple[str, ...]) -> tuple[SortKey, ...] | None:
     ``SELECT * FROM (<sql>) AS q`` loses it there; lifted to the wrapper, it holds. Read with
     MySQL's lexical rules (there ``"name"`` is a string, not a column).
     """
-    depth, items, after_by = 0, [], False
-    tokens = [t for t in _loose_tokens(sql, MYSQL) if t.kind not in ("ws", "comment")]
-    for i, token in enumerate(tokens):
-        text = sql[token.start:token.end]
-        if token.kind == "punct":
-            depth += text.count("(") - text.count(")")
-        if depth == 0 and token.kind == "word" and text.upper() == "BY" and i > 0 \
-                and sql[tokens[i - 1].start:tokens[i - 1].end].upper() == "ORDER":
-            items, after_by = [], True
-        elif after_by:
-            items.append((token.kind, text))
-    if not after_by or not items:
+    items = _order_by_tail(sql, MYSQL)
+    if not items:
         return None
     keys: list[SortKey] = []
     for item in _split_commas(items):

@@ -20,7 +20,7 @@ from builder.security import grants
 from builder.security.users import find_user
 from builder.store import generation
 from builder.store.people_models import ApiToken, AppGrant
-from tests.auth_helpers import bearer, token_for
+from tests.auth_helpers import DEMO_OPERATOR_PASSWORD, SessionClient, bearer, token_for
 from tests.conftest import make_demo_app, make_toolcrib_app
 
 FLAGSHIP = "order-shipping"
@@ -135,18 +135,8 @@ def test_a_request_that_read_policy_before_a_change_fills_only_the_old_caches() 
 
 def test_a_sign_in_records_its_time_without_emptying_the_caches(worker: Flask) -> None:
     """Operators signing in at the start of a shift must not make every worker re-read policy."""
-    import re
-
-    from tests.auth_helpers import DEMO_OPERATOR_PASSWORD
-
-    client = worker.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page)
-    assert csrf is not None
     before = counter(worker)
-    answer = client.post("/login", data={"login": "ops", "password": DEMO_OPERATOR_PASSWORD,
-                                         "csrf_token": csrf.group(1)})
-    assert answer.status_code == 302 and not answer.headers["Location"].startswith("/login")
+    SessionClient(worker, "ops", DEMO_OPERATOR_PASSWORD)  # the login form, CSRF token and all
     assert counter(worker) == before
     with worker.extensions["toolcrib"].store.session() as session:
         ops = find_user(session, "ops")
